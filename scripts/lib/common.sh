@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the scripts in scripts/: find a JDK >= 22 and Maven, installing Maven if missing.
+# Source it; it defines jvmm_die, jvmm_find_jdk, jvmm_ensure_maven and JVMM_ROOT.
+
+JVMM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+JVMM_MIN_JDK=22
+
+jvmm_die() { echo "jvmm: $*" >&2; exit 1; }
+
+# Prints the feature release of the JDK at $1 (e.g. 25), or nothing if it is not a JDK.
+jvmm_jdk_release() {
+  local home="$1"
+  [ -x "$home/bin/javac" ] && [ -x "$home/bin/java" ] || return 0
+  local line
+  line=$(grep -E '^JAVA_VERSION=' "$home/release" 2>/dev/null | head -n1)
+  line=${line#JAVA_VERSION=}; line=${line//\"/}
+  if [ -z "$line" ]; then
+    line=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  fi
+  line=${line#1.}
+  echo "${line%%[.+-]*}"
+}
+
+# Exports JAVA_HOME pointing at a JDK >= 22: JAVA_HOME if it qualifies, else the newest in /usr/lib/jvm.
+jvmm_find_jdk() {
+  local rel best="" best_rel=0 candidate
+  if [ -n "${JAVA_HOME:-}" ]; then
+    rel=$(jvmm_jdk_release "$JAVA_HOME")
+    if [ -n "$rel" ] && [ "$rel" -ge "$JVMM_MIN_JDK" ]; then export JAVA_HOME; return 0; fi
+  fi
+  for candidate in /usr/lib/jvm/*/; do
+    candidate=${candidate%/}
+    [ -L "$candidate" ] && continue
+    rel=$(jvmm_jdk_release "$candidate")
+    if [ -n "$rel" ] && [ "$rel" -ge "$JVMM_MIN_JDK" ] && [ "$rel" -gt "$best_rel" ]; then
+      best="$candidate"; best_rel="$rel"
+    fi
+  done
+  [ -n "$best" ] || jvmm_die "no JDK >= $JVMM_MIN_JDK found in JAVA_HOME or /usr/lib/jvm; install one (e.g. Temurin 25: apt-get install temurin-25-jdk) or set JAVA_HOME"
+  export JAVA_HOME="$best"
+}
+
+# Makes sure `mvn` exists, installing Debian's maven package when it does not.
+jvmm_ensure_maven() {
+  command -v mvn >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || jvmm_die "Maven (mvn) is not installed and apt-get is unavailable; install Maven 3.8 or newer"
+  echo "jvmm: installing Maven with apt-get" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven; } >/dev/null 2>&1 \
+    || jvmm_die "could not install Maven with apt-get (package source unreachable?)"
+}
