@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.cli;
+
+import picocli.CommandLine.Command;
+
+/** The top-level {@code jvmm} command; the work happens in its subcommands. */
+@Command(
+        name = "jvmm",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "A KVM virtual machine monitor in Java with QEMU-compatible Hyper-V enlightenments.")
+final class JvmmCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
