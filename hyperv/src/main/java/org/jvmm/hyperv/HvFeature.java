@@ -5,11 +5,10 @@ import static org.jvmm.hyperv.CpuidReg.EAX;
 import static org.jvmm.hyperv.CpuidReg.EDX;
 import static org.jvmm.hyperv.HvProto.*;
 
-import java.util.Collections;
-import java.util.EnumSet;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * QEMU's {@code kvm_hyperv_properties[]} as data. The declaration order is QEMU's
@@ -119,7 +118,7 @@ public enum HvFeature {
     private final boolean skipPassthrough;
     private final List<CpuidBits> bits;
     private final List<LegacyNeed> legacyNeeds;
-    private final Set<HvFeature> dependencies;
+    private final List<HvFeature> dependencies;
 
     HvFeature(String qemuName, String libvirtName, String desc, boolean skipPassthrough,
             List<CpuidBits> bits, List<LegacyNeed> legacyNeeds, HvFeature... dependencies) {
@@ -129,9 +128,9 @@ public enum HvFeature {
         this.skipPassthrough = skipPassthrough;
         this.bits = bits;
         this.legacyNeeds = legacyNeeds;
-        EnumSet<HvFeature> deps = EnumSet.noneOf(HvFeature.class);
-        Collections.addAll(deps, dependencies);
-        this.dependencies = Collections.unmodifiableSet(deps);
+        // EnumSet cannot be used while the enum is still initialising; a sorted list does.
+        this.dependencies = Arrays.stream(dependencies)
+                .sorted(Comparator.comparingInt(HvFeature::ordinal)).toList();
     }
 
     private static CpuidBits bits(int function, CpuidReg reg, int mask) {
@@ -166,8 +165,8 @@ public enum HvFeature {
         return legacyNeeds;
     }
 
-    /** Iterates in table order, which is the order QEMU checks them in. */
-    public Set<HvFeature> dependencies() {
+    /** In table order, which is the order QEMU checks them in (lowest index first). */
+    public List<HvFeature> dependencies() {
         return dependencies;
     }
 
