@@ -19,9 +19,9 @@ import org.jvmm.hyperv.OnOffAuto;
  *
  * <p>Follows QEMU's {@code x86_cpu_parse_featurestr} and property parsers: items are separated by
  * commas (empty items are skipped), a bare name means {@code =on}, underscores in names read as
- * hyphens ({@code hv_relaxed}), {@code +name}/{@code -name} are the legacy on/off forms and win
- * over {@code name=value} wherever they appear, later {@code name=value} items override earlier
- * ones. Booleans take on/yes/true/y and off/no/false/n (case-sensitive, as QEMU); numbers take
+ * hyphens ({@code hv_relaxed}), {@code +name}/{@code -name} are the legacy on/off forms (exact
+ * names only) and win over {@code name=value} wherever they appear, later {@code name=value}
+ * items override earlier ones. Booleans take on/yes/true/y and off/no/false/n (case-sensitive, as QEMU); numbers take
  * decimal, {@code 0x} hex or leading-zero octal, like {@code strtoull} base 0.
  */
 public final class QemuHvFlags {
@@ -48,8 +48,11 @@ public final class QemuHvFlags {
                 continue;
             }
             if (item.charAt(0) == '+' || item.charAt(0) == '-') {
-                String name = item.substring(1).replace('_', '-');
-                if (HvFeature.byQemuName(name).isEmpty() && !isBoolProp(name)) {
+                // QEMU keeps these names verbatim (no underscore conversion) and sets the
+                // property of exactly that name, so hv_relaxed is unknown here.
+                String name = item.substring(1);
+                if (name.indexOf('_') >= 0
+                        || HvFeature.byQemuName(name).isEmpty() && !isBoolProp(name)) {
                     throw new HvConfigException("unknown Hyper-V CPU flag '" + item + "'");
                 }
                 plusMinus.put(name, item.charAt(0) == '+');
@@ -58,6 +61,11 @@ public final class QemuHvFlags {
             int eq = item.indexOf('=');
             String name = (eq < 0 ? item : item.substring(0, eq)).replace('_', '-');
             String value = eq < 0 ? "on" : item.substring(eq + 1);
+            if (plusMinus.containsKey(name)) {
+                warnings.add("ambiguous CPU flags: '" + (plusMinus.get(name) ? "+" : "-")
+                        + name + "' and '" + name + "=" + value + "' both given; the"
+                        + " +/- form wins");
+            }
             Optional<HvFeature> feature = HvFeature.byQemuName(name);
             if (feature.isPresent()) {
                 b.feature(feature.get(), bool(name, value));

@@ -68,7 +68,9 @@ class QemuHvFlagsTest {
                 parse("hv_relaxed,hv-apicv,hv_stimer_direct").features());
         assertFalse(parse("hv-relaxed,hv-relaxed=off").has(RELAXED), "later item wins");
         assertFalse(parse("-hv-relaxed,hv-relaxed=on").has(RELAXED), "-feat wins over feat=on");
-        assertTrue(parse("hv-vapic=off,+hv_vapic").has(VAPIC));
+        assertTrue(parse("hv-vapic=off,+hv-vapic").has(VAPIC));
+        assertEquals(List.of("ambiguous CPU flags: '-hv-relaxed' and 'hv-relaxed=on' both given;"
+                + " the +/- form wins"), QemuHvFlags.parse("-hv-relaxed,hv-relaxed=on").warnings());
         assertTrue(parse(",,hv-relaxed,,").has(RELAXED), "empty items are skipped");
     }
 
@@ -110,6 +112,7 @@ class QemuHvFlagsTest {
         "hv-bogus                      | unknown Hyper-V CPU flag 'hv-bogus'",
         "hv-relaxed,hv-bogus=on        | unknown Hyper-V CPU flag 'hv-bogus=on'",
         "+hv-bogus                     | unknown Hyper-V CPU flag '+hv-bogus'",
+        "+hv_relaxed                   | unknown Hyper-V CPU flag '+hv_relaxed'",
         "hv-relaxed=maybe              | hv-relaxed=maybe: expected on/off (also yes/no, true/false, y/n)",
         "hv-relaxed=ON                 | hv-relaxed=ON: expected on/off (also yes/no, true/false, y/n)",
         "kvm=disabled                  | kvm=disabled: expected on/off (also yes/no, true/false, y/n)",
