@@ -50,6 +50,27 @@ public final class HostHvSupport {
         this.msrs = Collections.unmodifiableSet(new TreeSet<>(msrs));
     }
 
+    /**
+     * Picks the source the way QEMU's {@code hv_cpuid_get_host} does: nothing without
+     * KVM_CAP_HYPERV, the HV CPUID entries when KVM_CAP_HYPERV_CPUID is present, the legacy
+     * synthesis otherwise.
+     *
+     * @param caps          capabilities whose KVM_CHECK_EXTENSION is positive
+     * @param msrIndexList  KVM_GET_MSR_INDEX_LIST
+     * @param hvCpuid       KVM_GET_SUPPORTED_HV_CPUID entries (ignored without the capability)
+     * @param systemIoctl   whether {@code hvCpuid} came from /dev/kvm (KVM_CAP_SYS_HYPERV_CPUID)
+     */
+    public static HostHvSupport fromKvm(Set<Integer> caps, Set<Integer> msrIndexList,
+            List<CpuidLeaf> hvCpuid, boolean systemIoctl) {
+        if (!caps.contains(KVM_CAP_HYPERV)) {
+            return none();
+        }
+        if (caps.contains(KVM_CAP_HYPERV_CPUID)) {
+            return fromHvCpuid(hvCpuid, caps, systemIoctl);
+        }
+        return legacy(caps, msrIndexList);
+    }
+
     /** A host without KVM_CAP_HYPERV: nothing is supported and Hyper-V stays off. */
     public static HostHvSupport none() {
         return new HostHvSupport(Source.NONE, List.of(), Set.of(), Set.of());

@@ -105,4 +105,18 @@ class HostHvSupportTest {
             }
         }
     }
+
+    @Test
+    void fromKvmPicksTheSourceLikeQemu() {
+        assertEquals(HostHvSupport.Source.NONE,
+                HostHvSupport.fromKvm(Set.of(), Set.of(), Kvm61Host.LEAVES, true).source());
+        assertEquals(HostHvSupport.Source.HV_CPUID,
+                HostHvSupport.fromKvm(Kvm61Host.CAPS, Set.of(), Kvm61Host.LEAVES, true).source());
+        HostHvSupport legacy = HostHvSupport.fromKvm(Set.of(KVM_CAP_HYPERV, KVM_CAP_HYPERV_TIME),
+                Set.of(MSR_VP_INDEX), List.of(), false);
+        assertEquals(HostHvSupport.Source.LEGACY, legacy.source());
+        assertTrue(legacy.supports(HvFeature.TIME));
+        assertTrue(legacy.supports(HvFeature.VPINDEX));
+        assertFalse(legacy.supports(HvFeature.RUNTIME));
+    }
 }
