@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A fabricated KVM_GET_SUPPORTED_HV_CPUID answer shaped like Linux 6.1's
- * {@code kvm_get_hv_cpuid} on an AMD host (no eVMCS, SMT possible, in-kernel LAPIC), written as
- * literals from the research notes (hyperv-facts.md §3.1), not computed from the code under test.
+ * A fabricated system-ioctl KVM_GET_SUPPORTED_HV_CPUID answer: the table in hyperv-facts.md §3.1
+ * (a 6.x {@code kvm_get_hv_cpuid}) on an AMD host (no eVMCS, SMT possible), written as literals,
+ * not computed from the code under test. Caveat: some bits in that table (0x40000003 EDX b14,
+ * EBX b20, 0x4000000A EAX b17) arrived around Linux 6.1/6.2; a kernel without them would not
+ * offer hv-tlbflush-ext / hv-tlbflush-direct.
  */
 final class Kvm61Host {
     private Kvm61Host() {
@@ -26,8 +28,8 @@ final class Kvm61Host {
             CpuidLeaf.of(0x40000004, 0x00000E2C, 0x00000FFF, 0, 0),
             // KVM_MAX_VCPUS 1024, 64 LPs
             CpuidLeaf.of(0x40000005, 0x00000400, 0x00000040, 0, 0),
-            // b17 direct flush, b19 MSR bitmap, no eVMCS version on AMD
-            CpuidLeaf.of(0x4000000A, 0x000A0000, 0, 0, 0),
+            // b17 direct flush, b19 MSR bitmap, no eVMCS version on AMD; EBX b0 perf-global-ctrl
+            CpuidLeaf.of(0x4000000A, 0x000A0000, 0x00000001, 0, 0),
             CpuidLeaf.of(0x40000080, 0, 0x756E694C, 0x564B2078, 0x7648204D),
             CpuidLeaf.of(0x40000081, 0x31235356, 0, 0, 0),
             CpuidLeaf.of(0x40000082, 0x00000002, 0, 0, 0));
