@@ -31,10 +31,17 @@ final class SafeXml {
     private SafeXml() {
     }
 
+    /** Domain XML is a few KiB; anything this large is not one and is refused unread. */
+    static final long MAX_FILE_BYTES = 4L << 20;
+
     /** Parse errors become one line, {@code file:line: reason}; nothing goes to stderr. */
     static Document parse(Path file) {
         DocumentBuilder db = newBuilder();
         try (InputStream in = Files.newInputStream(file)) {
+            if (Files.size(file) > MAX_FILE_BYTES) {
+                throw new HvConfigException(file + ": larger than " + (MAX_FILE_BYTES >> 20)
+                        + " MiB, not a domain description");
+            }
             return db.parse(in, file.toString());
         } catch (SAXParseException e) {
             throw new HvConfigException(file + ":" + e.getLineNumber()

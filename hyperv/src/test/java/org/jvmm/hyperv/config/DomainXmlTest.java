@@ -192,4 +192,28 @@ class DomainXmlTest {
         assertEquals(f + ": no such file",
                 assertThrows(HvConfigException.class, () -> DomainXml.parse(f)).getMessage());
     }
+
+    @Test
+    void messagesStayOnOneLineWhateverTheValue() throws IOException {
+        Path f = write(domain("<features><hyperv><vendor_id state='on' value='a&#10;b,c'/>"
+                + "</hyperv></features>"));
+        String m = assertThrows(HvConfigException.class, () -> DomainXml.parse(f)).getMessage();
+        assertEquals(f + ": <hyperv><vendor_id value='a\\nb,c'>: invalid vendor_id value (commas"
+                + " are not allowed)", m);
+    }
+
+    @Test
+    void hugeFilesAreRefusedUnread() throws IOException {
+        Path f = dir.resolve("big.xml");
+        Files.write(f, new byte[(4 << 20) + 1]);
+        assertEquals(f + ": larger than 4 MiB, not a domain description",
+                assertThrows(HvConfigException.class, () -> DomainXml.parse(f)).getMessage());
+    }
+
+    @Test
+    void entityExpansionInsideInternalSubsetIsRefused() throws IOException {
+        Path f = write("<!DOCTYPE d [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;'>]>"
+                + "<domain><name>&b;</name><memory>1</memory></domain>");
+        assertThrows(HvConfigException.class, () -> DomainXml.parse(f));
+    }
 }
