@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.hyperv;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -100,6 +102,23 @@ public record HvConfig(HvMode mode, Set<HvFeature> features, Set<HvFeature> disa
     public boolean hypervEnabled(boolean hostHasCapHyperv) {
         return hostHasCapHyperv && (spinlocks != HvProto.SPINLOCK_NEVER_NOTIFY
                 || !features.isEmpty() || mode != HvMode.CUSTOM);
+    }
+
+    /**
+     * Why QEMU would refuse to migrate a guest with this configuration (its migration blockers
+     * from {@code hyperv_init_vcpu}); empty when migration is fine as far as Hyper-V goes.
+     */
+    public List<String> migrationBlockers() {
+        List<String> out = new ArrayList<>();
+        if (mode == HvMode.PASSTHROUGH) {
+            out.add("hv-passthrough exposes whatever this host offers; list the hv-* flags"
+                    + " explicitly to migrate");
+        }
+        if (noNonarchCoresharing == OnOffAuto.AUTO) {
+            out.add("hv-no-nonarch-coresharing=auto follows this host's SMT state; use =on"
+                    + " (with SMT off or pinned vCPUs) to migrate");
+        }
+        return out;
     }
 
     /** Mutable builder with QEMU's defaults. */

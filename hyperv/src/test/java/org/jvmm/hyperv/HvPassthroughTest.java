@@ -75,4 +75,14 @@ class HvPassthroughTest {
         assertEquals(0xFFF, eff.spinlocks());
         assertEquals("own", eff.vendorId());
     }
+
+    @Test
+    void migrationBlockers() {
+        assertEquals(java.util.List.of(), HvConfig.builder().features(RELAXED).build()
+                .migrationBlockers());
+        assertEquals(2, HvConfig.builder().passthrough(true)
+                .noNonarchCoresharing(OnOffAuto.AUTO).build().migrationBlockers().size());
+        assertTrue(HvConfig.builder().noNonarchCoresharing(OnOffAuto.AUTO).build()
+                .migrationBlockers().get(0).startsWith("hv-no-nonarch-coresharing=auto"));
+    }
 }
