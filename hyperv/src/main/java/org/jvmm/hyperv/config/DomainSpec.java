@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.hyperv.config;
+
+import java.util.Objects;
+
+import org.jvmm.hyperv.HvConfig;
+
+/**
+ * The parts of a libvirt domain jvmm uses.
+ *
+ * @param name        {@code <name>}
+ * @param memoryBytes {@code <memory>} converted from its unit
+ * @param vcpus       {@code <vcpu>} (1 when absent)
+ * @param kernel      {@code <os><kernel>}, null when absent
+ * @param initrd      {@code <os><initrd>}, null when absent
+ * @param cmdline     {@code <os><cmdline>}, null when absent
+ * @param hyperv      the Hyper-V settings gathered from features, clock and devices
+ */
+public record DomainSpec(String name, long memoryBytes, int vcpus, String kernel, String initrd,
+        String cmdline, HvConfig hyperv) {
+    public DomainSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(hyperv, "hyperv");
+    }
+}
