@@ -159,11 +159,6 @@ public final class LibC {
 
     // ---- ioctl ---------------------------------------------------------------------------------
 
-    private static final class ioctl$noarg {
-        static final MethodHandle HANDLE = link("ioctl",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), VARIADIC_AFTER_2, ERRNO);
-    }
-
     private static final class ioctl$long {
         static final MethodHandle HANDLE = link("ioctl",
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), VARIADIC_AFTER_2, ERRNO);
@@ -174,9 +169,13 @@ public final class LibC {
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), VARIADIC_AFTER_2, ERRNO);
     }
 
-    /** {@code ioctl(fd, request)}; throws on failure. */
+    /**
+     * {@code ioctl(fd, request)} for requests without an argument; throws on failure. It passes 0 as
+     * the argument: the third register would otherwise hold garbage, and KVM rejects a non-zero
+     * argument with EINVAL for {@code KVM_GET_API_VERSION} and {@code KVM_GET_VCPU_MMAP_SIZE}.
+     */
     public static int ioctl(int fd, long request) {
-        return checkIoctl(ioctl(CAPTURE.get(), fd, request), fd, request);
+        return ioctl(fd, request, 0L);
     }
 
     /** {@code ioctl(fd, request, arg)} with an integer argument; throws on failure. */
@@ -191,9 +190,7 @@ public final class LibC {
 
     /** Like {@link #ioctl(int, long)} but returns {@code -errno} on failure. */
     public static int ioctlOrErrno(int fd, long request) {
-        MemorySegment cs = CAPTURE.get();
-        int r = ioctl(cs, fd, request);
-        return r == -1 ? -errno(cs) : r;
+        return ioctlOrErrno(fd, request, 0L);
     }
 
     /** Like {@link #ioctl(int, long, long)} but returns {@code -errno} on failure. */
@@ -210,16 +207,10 @@ public final class LibC {
         return r == -1 ? -errno(cs) : r;
     }
 
-    /** Raw {@code ioctl}: returns what libc returns; on -1 the errno is in {@code captureState}. */
-    public static int ioctl(MemorySegment captureState, int fd, long request) {
-        try {
-            return (int) ioctl$noarg.HANDLE.invokeExact(captureState, fd, request);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** Raw {@code ioctl} with an integer argument; see {@link #ioctl(MemorySegment, int, long)}. */
+    /**
+     * Raw {@code ioctl} with an integer argument: returns what libc returns; on -1 the errno is in
+     * {@code captureState} (read it with {@link #errno}). Allocation-free with a caller-owned segment.
+     */
     public static int ioctl(MemorySegment captureState, int fd, long request, long arg) {
         try {
             return (int) ioctl$long.HANDLE.invokeExact(captureState, fd, request, arg);
@@ -228,7 +219,7 @@ public final class LibC {
         }
     }
 
-    /** Raw {@code ioctl} with a pointer argument; see {@link #ioctl(MemorySegment, int, long)}. */
+    /** Raw {@code ioctl} with a pointer argument; see {@link #ioctl(MemorySegment, int, long, long)}. */
     public static int ioctl(MemorySegment captureState, int fd, long request, MemorySegment arg) {
         try {
             return (int) ioctl$ptr.HANDLE.invokeExact(captureState, fd, request, arg);
