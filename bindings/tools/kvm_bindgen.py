@@ -184,7 +184,7 @@ class Gen:
         src = CLASS_TEMPLATE.format(doc=snippet, kw=kw, name=name, kind=kind,
                                     kind_word='union' if is_union(decl) else 'struct',
                                     members=indent_text(',\n'.join(exprs), 8), layout_name=layout_name,
-                                    accessors='\n'.join(acc), nested='\n'.join(indent_text(n, 4) + '\n' for n in nested_src))
+                                    accessors=''.join(acc), nested='\n'.join(indent_text(n, 4) + '\n' for n in nested_src))
         return src
 
 
@@ -464,8 +464,7 @@ def write_header(tu, consts):
     macros = {}
     for cur in tu.cursor.get_children():
         if cur.kind == ci.CursorKind.MACRO_DEFINITION and cur.spelling not in macros:
-            toks = [t.spelling for t in cur.get_tokens()]
-            macros[cur.spelling] = ' '.join(toks[1:])
+            macros[cur.spelling] = cur
     missing = [c for c in consts if c not in macros]
     if missing:
         raise SystemExit('macros not in the headers: %s' % missing)
@@ -477,10 +476,21 @@ def write_header(tu, consts):
             jt, lit = 'int', '(int)%dL' % v
         else:
             jt, lit = 'long', '%dL' % v
-        body.append(CONST_TEMPLATE.format(n=c, jt=jt, lit=lit, text=macros[c].replace('@', '{@literal @}')))
+        body.append(CONST_TEMPLATE.format(n=c, jt=jt, lit=lit, text=macro_text(macros[c]).replace('@', '{@literal @}')))
     src = FILE_HEAD + HEADER_TEMPLATE.format(consts=''.join(body))
     with open(os.path.join(OUT, HDR + '.java'), 'w') as out:
         out.write(src)
+
+
+def macro_text(cur):
+    """The macro's replacement text as the header writes it, comments and line splices removed."""
+    ext = cur.extent
+    with open(ext.start.file.name) as f:
+        lines = f.read().split('\n')[ext.start.line - 1:ext.end.line]
+    text = ' '.join(l.rstrip('\\').strip() for l in lines)
+    text = re.sub(r'/\*.*?\*/', '', text)
+    text = re.sub(r'^#\s*define\s+' + re.escape(cur.spelling) + r'\s*', '', text).strip()
+    return re.sub(r'\s+', ' ', text)
 
 
 def eval_with_gcc(consts):

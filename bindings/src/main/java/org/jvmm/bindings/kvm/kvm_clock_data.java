@@ -91,7 +91,6 @@ public class kvm_clock_data {
         struct.set(clock$LAYOUT, clock$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -135,7 +134,6 @@ public class kvm_clock_data {
     public static void flags(MemorySegment struct, int fieldValue) {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
-
 
     private static final OfInt pad0$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad0"));
 
@@ -181,7 +179,6 @@ public class kvm_clock_data {
         struct.set(pad0$LAYOUT, pad0$OFFSET, fieldValue);
     }
 
-
     private static final OfLong realtime$LAYOUT = (OfLong)$LAYOUT.select(groupElement("realtime"));
 
     /**
@@ -226,7 +223,6 @@ public class kvm_clock_data {
         struct.set(realtime$LAYOUT, realtime$OFFSET, fieldValue);
     }
 
-
     private static final OfLong host_tsc$LAYOUT = (OfLong)$LAYOUT.select(groupElement("host_tsc"));
 
     /**
@@ -270,7 +266,6 @@ public class kvm_clock_data {
     public static void host_tsc(MemorySegment struct, long fieldValue) {
         struct.set(host_tsc$LAYOUT, host_tsc$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

@@ -92,7 +92,6 @@ public class kvm_cpuid2 {
         struct.set(nent$LAYOUT, nent$OFFSET, fieldValue);
     }
 
-
     private static final OfInt padding$LAYOUT = (OfInt)$LAYOUT.select(groupElement("padding"));
 
     /**
@@ -137,7 +136,6 @@ public class kvm_cpuid2 {
         struct.set(padding$LAYOUT, padding$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_entries$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$266:2"), groupElement("__empty_entries"));
 
     /**
@@ -181,7 +179,6 @@ public class kvm_cpuid2 {
     public static void __empty_entries(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_entries$OFFSET, __empty_entries$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout entries$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$266:2"), groupElement("entries"));
 

@@ -95,7 +95,6 @@ public class kvm_cpuid_entry2 {
         struct.set(function$LAYOUT, function$OFFSET, fieldValue);
     }
 
-
     private static final OfInt index$LAYOUT = (OfInt)$LAYOUT.select(groupElement("index"));
 
     /**
@@ -139,7 +138,6 @@ public class kvm_cpuid_entry2 {
     public static void index(MemorySegment struct, int fieldValue) {
         struct.set(index$LAYOUT, index$OFFSET, fieldValue);
     }
-
 
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
@@ -185,7 +183,6 @@ public class kvm_cpuid_entry2 {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt eax$LAYOUT = (OfInt)$LAYOUT.select(groupElement("eax"));
 
     /**
@@ -229,7 +226,6 @@ public class kvm_cpuid_entry2 {
     public static void eax(MemorySegment struct, int fieldValue) {
         struct.set(eax$LAYOUT, eax$OFFSET, fieldValue);
     }
-
 
     private static final OfInt ebx$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ebx"));
 
@@ -275,7 +271,6 @@ public class kvm_cpuid_entry2 {
         struct.set(ebx$LAYOUT, ebx$OFFSET, fieldValue);
     }
 
-
     private static final OfInt ecx$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ecx"));
 
     /**
@@ -320,7 +315,6 @@ public class kvm_cpuid_entry2 {
         struct.set(ecx$LAYOUT, ecx$OFFSET, fieldValue);
     }
 
-
     private static final OfInt edx$LAYOUT = (OfInt)$LAYOUT.select(groupElement("edx"));
 
     /**
@@ -364,7 +358,6 @@ public class kvm_cpuid_entry2 {
     public static void edx(MemorySegment struct, int fieldValue) {
         struct.set(edx$LAYOUT, edx$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout padding$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("padding"));
 

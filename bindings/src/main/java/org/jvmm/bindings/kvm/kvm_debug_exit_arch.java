@@ -89,7 +89,6 @@ public class kvm_debug_exit_arch {
         struct.set(exception$LAYOUT, exception$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_debug_exit_arch {
     public static void pad(MemorySegment struct, int fieldValue) {
         struct.set(pad$LAYOUT, pad$OFFSET, fieldValue);
     }
-
 
     private static final OfLong pc$LAYOUT = (OfLong)$LAYOUT.select(groupElement("pc"));
 
@@ -179,7 +177,6 @@ public class kvm_debug_exit_arch {
         struct.set(pc$LAYOUT, pc$OFFSET, fieldValue);
     }
 
-
     private static final OfLong dr6$LAYOUT = (OfLong)$LAYOUT.select(groupElement("dr6"));
 
     /**
@@ -223,7 +220,6 @@ public class kvm_debug_exit_arch {
     public static void dr6(MemorySegment struct, long fieldValue) {
         struct.set(dr6$LAYOUT, dr6$OFFSET, fieldValue);
     }
-
 
     private static final OfLong dr7$LAYOUT = (OfLong)$LAYOUT.select(groupElement("dr7"));
 

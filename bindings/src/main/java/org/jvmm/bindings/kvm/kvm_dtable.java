@@ -85,7 +85,6 @@ public class kvm_dtable {
         struct.set(base$LAYOUT, base$OFFSET, fieldValue);
     }
 
-
     private static final OfShort limit$LAYOUT = (OfShort)$LAYOUT.select(groupElement("limit"));
 
     /**
@@ -129,7 +128,6 @@ public class kvm_dtable {
     public static void limit(MemorySegment struct, short fieldValue) {
         struct.set(limit$LAYOUT, limit$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout padding$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("padding"));
 

@@ -87,7 +87,6 @@ public class kvm_enable_cap {
         struct.set(cap$LAYOUT, cap$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -131,7 +130,6 @@ public class kvm_enable_cap {
     public static void flags(MemorySegment struct, int fieldValue) {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout args$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("args"));
 
@@ -209,7 +207,6 @@ public class kvm_enable_cap {
     public static void args(MemorySegment struct, long index0, long fieldValue) {
         args$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

@@ -134,7 +134,6 @@ public class kvm_fpu {
         fpr$ELEM_HANDLE.set(struct, 0L, index0, index1, fieldValue);
     }
 
-
     private static final OfShort fcw$LAYOUT = (OfShort)$LAYOUT.select(groupElement("fcw"));
 
     /**
@@ -178,7 +177,6 @@ public class kvm_fpu {
     public static void fcw(MemorySegment struct, short fieldValue) {
         struct.set(fcw$LAYOUT, fcw$OFFSET, fieldValue);
     }
-
 
     private static final OfShort fsw$LAYOUT = (OfShort)$LAYOUT.select(groupElement("fsw"));
 
@@ -224,7 +222,6 @@ public class kvm_fpu {
         struct.set(fsw$LAYOUT, fsw$OFFSET, fieldValue);
     }
 
-
     private static final OfByte ftwx$LAYOUT = (OfByte)$LAYOUT.select(groupElement("ftwx"));
 
     /**
@@ -268,7 +265,6 @@ public class kvm_fpu {
     public static void ftwx(MemorySegment struct, byte fieldValue) {
         struct.set(ftwx$LAYOUT, ftwx$OFFSET, fieldValue);
     }
-
 
     private static final OfByte pad1$LAYOUT = (OfByte)$LAYOUT.select(groupElement("pad1"));
 
@@ -314,7 +310,6 @@ public class kvm_fpu {
         struct.set(pad1$LAYOUT, pad1$OFFSET, fieldValue);
     }
 
-
     private static final OfShort last_opcode$LAYOUT = (OfShort)$LAYOUT.select(groupElement("last_opcode"));
 
     /**
@@ -358,7 +353,6 @@ public class kvm_fpu {
     public static void last_opcode(MemorySegment struct, short fieldValue) {
         struct.set(last_opcode$LAYOUT, last_opcode$OFFSET, fieldValue);
     }
-
 
     private static final OfLong last_ip$LAYOUT = (OfLong)$LAYOUT.select(groupElement("last_ip"));
 
@@ -404,7 +398,6 @@ public class kvm_fpu {
         struct.set(last_ip$LAYOUT, last_ip$OFFSET, fieldValue);
     }
 
-
     private static final OfLong last_dp$LAYOUT = (OfLong)$LAYOUT.select(groupElement("last_dp"));
 
     /**
@@ -448,7 +441,6 @@ public class kvm_fpu {
     public static void last_dp(MemorySegment struct, long fieldValue) {
         struct.set(last_dp$LAYOUT, last_dp$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout xmm$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("xmm"));
 
@@ -527,7 +519,6 @@ public class kvm_fpu {
         xmm$ELEM_HANDLE.set(struct, 0L, index0, index1, fieldValue);
     }
 
-
     private static final OfInt mxcsr$LAYOUT = (OfInt)$LAYOUT.select(groupElement("mxcsr"));
 
     /**
@@ -571,7 +562,6 @@ public class kvm_fpu {
     public static void mxcsr(MemorySegment struct, int fieldValue) {
         struct.set(mxcsr$LAYOUT, mxcsr$OFFSET, fieldValue);
     }
-
 
     private static final OfInt pad2$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad2"));
 

@@ -41,7 +41,7 @@ public class kvm_h {
     private static final int KVM_GET_API_VERSION = (int)44544L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_API_VERSION _IO ( KVMIO , 0x00 )
+     * #define KVM_GET_API_VERSION _IO(KVMIO, 0x00)
      * }
      */
     public static int KVM_GET_API_VERSION() {
@@ -50,7 +50,7 @@ public class kvm_h {
     private static final int KVM_CREATE_VM = (int)44545L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CREATE_VM _IO ( KVMIO , 0x01 )
+     * #define KVM_CREATE_VM _IO(KVMIO, 0x01)
      * }
      */
     public static int KVM_CREATE_VM() {
@@ -59,7 +59,7 @@ public class kvm_h {
     private static final int KVM_CHECK_EXTENSION = (int)44547L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CHECK_EXTENSION _IO ( KVMIO , 0x03 )
+     * #define KVM_CHECK_EXTENSION _IO(KVMIO, 0x03)
      * }
      */
     public static int KVM_CHECK_EXTENSION() {
@@ -68,7 +68,7 @@ public class kvm_h {
     private static final int KVM_GET_VCPU_MMAP_SIZE = (int)44548L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_VCPU_MMAP_SIZE _IO ( KVMIO , 0x04 )
+     * #define KVM_GET_VCPU_MMAP_SIZE _IO(KVMIO, 0x04)
      * }
      */
     public static int KVM_GET_VCPU_MMAP_SIZE() {
@@ -77,7 +77,7 @@ public class kvm_h {
     private static final long KVM_GET_SUPPORTED_CPUID = 3221794309L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_SUPPORTED_CPUID _IOWR ( KVMIO , 0x05 , struct kvm_cpuid2 )
+     * #define KVM_GET_SUPPORTED_CPUID _IOWR(KVMIO, 0x05, struct kvm_cpuid2)
      * }
      */
     public static long KVM_GET_SUPPORTED_CPUID() {
@@ -86,7 +86,7 @@ public class kvm_h {
     private static final long KVM_GET_EMULATED_CPUID = 3221794313L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_EMULATED_CPUID _IOWR ( KVMIO , 0x09 , struct kvm_cpuid2 )
+     * #define KVM_GET_EMULATED_CPUID _IOWR(KVMIO, 0x09, struct kvm_cpuid2)
      * }
      */
     public static long KVM_GET_EMULATED_CPUID() {
@@ -95,7 +95,7 @@ public class kvm_h {
     private static final long KVM_GET_MSR_INDEX_LIST = 3221532162L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_MSR_INDEX_LIST _IOWR ( KVMIO , 0x02 , struct kvm_msr_list )
+     * #define KVM_GET_MSR_INDEX_LIST _IOWR(KVMIO, 0x02, struct kvm_msr_list)
      * }
      */
     public static long KVM_GET_MSR_INDEX_LIST() {
@@ -104,7 +104,7 @@ public class kvm_h {
     private static final long KVM_GET_MSR_FEATURE_INDEX_LIST = 3221532170L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_MSR_FEATURE_INDEX_LIST _IOWR ( KVMIO , 0x0a , struct kvm_msr_list )
+     * #define KVM_GET_MSR_FEATURE_INDEX_LIST _IOWR(KVMIO, 0x0a, struct kvm_msr_list)
      * }
      */
     public static long KVM_GET_MSR_FEATURE_INDEX_LIST() {
@@ -113,7 +113,7 @@ public class kvm_h {
     private static final long KVM_GET_SUPPORTED_HV_CPUID = 3221794497L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_SUPPORTED_HV_CPUID _IOWR ( KVMIO , 0xc1 , struct kvm_cpuid2 )
+     * #define KVM_GET_SUPPORTED_HV_CPUID _IOWR(KVMIO, 0xc1, struct kvm_cpuid2)
      * }
      */
     public static long KVM_GET_SUPPORTED_HV_CPUID() {
@@ -122,7 +122,7 @@ public class kvm_h {
     private static final int KVM_GET_STATS_FD = (int)44750L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_STATS_FD _IO ( KVMIO , 0xce )
+     * #define KVM_GET_STATS_FD _IO(KVMIO, 0xce)
      * }
      */
     public static int KVM_GET_STATS_FD() {
@@ -131,7 +131,7 @@ public class kvm_h {
     private static final int KVM_CREATE_VCPU = (int)44609L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CREATE_VCPU _IO ( KVMIO , 0x41 )
+     * #define KVM_CREATE_VCPU _IO(KVMIO, 0x41)
      * }
      */
     public static int KVM_CREATE_VCPU() {
@@ -140,7 +140,7 @@ public class kvm_h {
     private static final int KVM_SET_USER_MEMORY_REGION = (int)1075883590L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_USER_MEMORY_REGION _IOW ( KVMIO , 0x46 , struct kvm_userspace_memory_region )
+     * #define KVM_SET_USER_MEMORY_REGION _IOW(KVMIO, 0x46, struct kvm_userspace_memory_region)
      * }
      */
     public static int KVM_SET_USER_MEMORY_REGION() {
@@ -149,7 +149,7 @@ public class kvm_h {
     private static final int KVM_SET_TSS_ADDR = (int)44615L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_TSS_ADDR _IO ( KVMIO , 0x47 )
+     * #define KVM_SET_TSS_ADDR _IO(KVMIO, 0x47)
      * }
      */
     public static int KVM_SET_TSS_ADDR() {
@@ -158,7 +158,7 @@ public class kvm_h {
     private static final int KVM_SET_IDENTITY_MAP_ADDR = (int)1074310728L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_IDENTITY_MAP_ADDR _IOW ( KVMIO , 0x48 , __u64 )
+     * #define KVM_SET_IDENTITY_MAP_ADDR _IOW(KVMIO, 0x48, __u64)
      * }
      */
     public static int KVM_SET_IDENTITY_MAP_ADDR() {
@@ -167,7 +167,7 @@ public class kvm_h {
     private static final int KVM_CREATE_IRQCHIP = (int)44640L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CREATE_IRQCHIP _IO ( KVMIO , 0x60 )
+     * #define KVM_CREATE_IRQCHIP _IO(KVMIO, 0x60)
      * }
      */
     public static int KVM_CREATE_IRQCHIP() {
@@ -176,7 +176,7 @@ public class kvm_h {
     private static final int KVM_CREATE_PIT2 = (int)1077980791L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CREATE_PIT2 _IOW ( KVMIO , 0x77 , struct kvm_pit_config )
+     * #define KVM_CREATE_PIT2 _IOW(KVMIO, 0x77, struct kvm_pit_config)
      * }
      */
     public static int KVM_CREATE_PIT2() {
@@ -185,7 +185,7 @@ public class kvm_h {
     private static final int KVM_IRQ_LINE = (int)1074310753L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQ_LINE _IOW ( KVMIO , 0x61 , struct kvm_irq_level )
+     * #define KVM_IRQ_LINE _IOW(KVMIO, 0x61, struct kvm_irq_level)
      * }
      */
     public static int KVM_IRQ_LINE() {
@@ -194,7 +194,7 @@ public class kvm_h {
     private static final long KVM_IRQ_LINE_STATUS = 3221794407L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQ_LINE_STATUS _IOWR ( KVMIO , 0x67 , struct kvm_irq_level )
+     * #define KVM_IRQ_LINE_STATUS _IOWR(KVMIO, 0x67, struct kvm_irq_level)
      * }
      */
     public static long KVM_IRQ_LINE_STATUS() {
@@ -203,7 +203,7 @@ public class kvm_h {
     private static final int KVM_SET_GSI_ROUTING = (int)1074310762L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_GSI_ROUTING _IOW ( KVMIO , 0x6a , struct kvm_irq_routing )
+     * #define KVM_SET_GSI_ROUTING _IOW(KVMIO, 0x6a, struct kvm_irq_routing)
      * }
      */
     public static int KVM_SET_GSI_ROUTING() {
@@ -212,7 +212,7 @@ public class kvm_h {
     private static final int KVM_IRQFD = (int)1075883638L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQFD _IOW ( KVMIO , 0x76 , struct kvm_irqfd )
+     * #define KVM_IRQFD _IOW(KVMIO, 0x76, struct kvm_irqfd)
      * }
      */
     public static int KVM_IRQFD() {
@@ -221,7 +221,7 @@ public class kvm_h {
     private static final int KVM_IOEVENTFD = (int)1077980793L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IOEVENTFD _IOW ( KVMIO , 0x79 , struct kvm_ioeventfd )
+     * #define KVM_IOEVENTFD _IOW(KVMIO, 0x79, struct kvm_ioeventfd)
      * }
      */
     public static int KVM_IOEVENTFD() {
@@ -230,7 +230,7 @@ public class kvm_h {
     private static final int KVM_SIGNAL_MSI = (int)1075883685L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SIGNAL_MSI _IOW ( KVMIO , 0xa5 , struct kvm_msi )
+     * #define KVM_SIGNAL_MSI _IOW(KVMIO, 0xa5, struct kvm_msi)
      * }
      */
     public static int KVM_SIGNAL_MSI() {
@@ -239,7 +239,7 @@ public class kvm_h {
     private static final int KVM_ENABLE_CAP = (int)1080602275L;
     /**
      * {@snippet lang=c :
-     * #define KVM_ENABLE_CAP _IOW ( KVMIO , 0xa3 , struct kvm_enable_cap )
+     * #define KVM_ENABLE_CAP _IOW(KVMIO, 0xa3, struct kvm_enable_cap)
      * }
      */
     public static int KVM_ENABLE_CAP() {
@@ -248,7 +248,7 @@ public class kvm_h {
     private static final int KVM_X86_SET_MSR_FILTER = (int)1099476678L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_SET_MSR_FILTER _IOW ( KVMIO , 0xc6 , struct kvm_msr_filter )
+     * #define KVM_X86_SET_MSR_FILTER _IOW(KVMIO, 0xc6, struct kvm_msr_filter)
      * }
      */
     public static int KVM_X86_SET_MSR_FILTER() {
@@ -257,7 +257,7 @@ public class kvm_h {
     private static final long KVM_GET_CLOCK = 2150674044L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_CLOCK _IOR ( KVMIO , 0x7c , struct kvm_clock_data )
+     * #define KVM_GET_CLOCK _IOR(KVMIO, 0x7c, struct kvm_clock_data)
      * }
      */
     public static long KVM_GET_CLOCK() {
@@ -266,7 +266,7 @@ public class kvm_h {
     private static final int KVM_SET_CLOCK = (int)1076932219L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_CLOCK _IOW ( KVMIO , 0x7b , struct kvm_clock_data )
+     * #define KVM_SET_CLOCK _IOW(KVMIO, 0x7b, struct kvm_clock_data)
      * }
      */
     public static int KVM_SET_CLOCK() {
@@ -275,7 +275,7 @@ public class kvm_h {
     private static final int KVM_HYPERV_EVENTFD = (int)1075359421L;
     /**
      * {@snippet lang=c :
-     * #define KVM_HYPERV_EVENTFD _IOW ( KVMIO , 0xbd , struct kvm_hyperv_eventfd )
+     * #define KVM_HYPERV_EVENTFD _IOW(KVMIO, 0xbd, struct kvm_hyperv_eventfd)
      * }
      */
     public static int KVM_HYPERV_EVENTFD() {
@@ -284,7 +284,7 @@ public class kvm_h {
     private static final long KVM_GET_IRQCHIP = 3255348834L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_IRQCHIP _IOWR ( KVMIO , 0x62 , struct kvm_irqchip )
+     * #define KVM_GET_IRQCHIP _IOWR(KVMIO, 0x62, struct kvm_irqchip)
      * }
      */
     public static long KVM_GET_IRQCHIP() {
@@ -293,7 +293,7 @@ public class kvm_h {
     private static final long KVM_SET_IRQCHIP = 2181607011L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_IRQCHIP _IOR ( KVMIO , 0x63 , struct kvm_irqchip )
+     * #define KVM_SET_IRQCHIP _IOR(KVMIO, 0x63, struct kvm_irqchip)
      * }
      */
     public static long KVM_SET_IRQCHIP() {
@@ -302,7 +302,7 @@ public class kvm_h {
     private static final long KVM_GET_PIT2 = 2154868383L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_PIT2 _IOR ( KVMIO , 0x9f , struct kvm_pit_state2 )
+     * #define KVM_GET_PIT2 _IOR(KVMIO, 0x9f, struct kvm_pit_state2)
      * }
      */
     public static long KVM_GET_PIT2() {
@@ -311,7 +311,7 @@ public class kvm_h {
     private static final int KVM_SET_PIT2 = (int)1081126560L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_PIT2 _IOW ( KVMIO , 0xa0 , struct kvm_pit_state2 )
+     * #define KVM_SET_PIT2 _IOW(KVMIO, 0xa0, struct kvm_pit_state2)
      * }
      */
     public static int KVM_SET_PIT2() {
@@ -320,7 +320,7 @@ public class kvm_h {
     private static final int KVM_SET_BOOT_CPU_ID = (int)44664L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_BOOT_CPU_ID _IO ( KVMIO , 0x78 )
+     * #define KVM_SET_BOOT_CPU_ID _IO(KVMIO, 0x78)
      * }
      */
     public static int KVM_SET_BOOT_CPU_ID() {
@@ -329,7 +329,7 @@ public class kvm_h {
     private static final int KVM_GET_DIRTY_LOG = (int)1074835010L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_DIRTY_LOG _IOW ( KVMIO , 0x42 , struct kvm_dirty_log )
+     * #define KVM_GET_DIRTY_LOG _IOW(KVMIO, 0x42, struct kvm_dirty_log)
      * }
      */
     public static int KVM_GET_DIRTY_LOG() {
@@ -338,7 +338,7 @@ public class kvm_h {
     private static final int KVM_RUN = (int)44672L;
     /**
      * {@snippet lang=c :
-     * #define KVM_RUN _IO ( KVMIO , 0x80 )
+     * #define KVM_RUN _IO(KVMIO, 0x80)
      * }
      */
     public static int KVM_RUN() {
@@ -347,7 +347,7 @@ public class kvm_h {
     private static final long KVM_GET_REGS = 2156965505L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_REGS _IOR ( KVMIO , 0x81 , struct kvm_regs )
+     * #define KVM_GET_REGS _IOR(KVMIO, 0x81, struct kvm_regs)
      * }
      */
     public static long KVM_GET_REGS() {
@@ -356,7 +356,7 @@ public class kvm_h {
     private static final int KVM_SET_REGS = (int)1083223682L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_REGS _IOW ( KVMIO , 0x82 , struct kvm_regs )
+     * #define KVM_SET_REGS _IOW(KVMIO, 0x82, struct kvm_regs)
      * }
      */
     public static int KVM_SET_REGS() {
@@ -365,7 +365,7 @@ public class kvm_h {
     private static final long KVM_GET_SREGS = 2167975555L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_SREGS _IOR ( KVMIO , 0x83 , struct kvm_sregs )
+     * #define KVM_GET_SREGS _IOR(KVMIO, 0x83, struct kvm_sregs)
      * }
      */
     public static long KVM_GET_SREGS() {
@@ -374,7 +374,7 @@ public class kvm_h {
     private static final int KVM_SET_SREGS = (int)1094233732L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_SREGS _IOW ( KVMIO , 0x84 , struct kvm_sregs )
+     * #define KVM_SET_SREGS _IOW(KVMIO, 0x84, struct kvm_sregs)
      * }
      */
     public static int KVM_SET_SREGS() {
@@ -383,7 +383,7 @@ public class kvm_h {
     private static final long KVM_GET_FPU = 2174791308L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_FPU _IOR ( KVMIO , 0x8c , struct kvm_fpu )
+     * #define KVM_GET_FPU _IOR(KVMIO, 0x8c, struct kvm_fpu)
      * }
      */
     public static long KVM_GET_FPU() {
@@ -392,7 +392,7 @@ public class kvm_h {
     private static final int KVM_SET_FPU = (int)1101049485L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_FPU _IOW ( KVMIO , 0x8d , struct kvm_fpu )
+     * #define KVM_SET_FPU _IOW(KVMIO, 0x8d, struct kvm_fpu)
      * }
      */
     public static int KVM_SET_FPU() {
@@ -401,7 +401,7 @@ public class kvm_h {
     private static final long KVM_GET_XSAVE = 2415963812L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_XSAVE _IOR ( KVMIO , 0xa4 , struct kvm_xsave )
+     * #define KVM_GET_XSAVE _IOR(KVMIO, 0xa4, struct kvm_xsave)
      * }
      */
     public static long KVM_GET_XSAVE() {
@@ -410,7 +410,7 @@ public class kvm_h {
     private static final int KVM_SET_XSAVE = (int)1342221989L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_XSAVE _IOW ( KVMIO , 0xa5 , struct kvm_xsave )
+     * #define KVM_SET_XSAVE _IOW(KVMIO, 0xa5, struct kvm_xsave)
      * }
      */
     public static int KVM_SET_XSAVE() {
@@ -419,7 +419,7 @@ public class kvm_h {
     private static final long KVM_GET_XSAVE2 = 2415963855L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_XSAVE2 _IOR ( KVMIO , 0xcf , struct kvm_xsave )
+     * #define KVM_GET_XSAVE2 _IOR(KVMIO, 0xcf, struct kvm_xsave)
      * }
      */
     public static long KVM_GET_XSAVE2() {
@@ -428,7 +428,7 @@ public class kvm_h {
     private static final long KVM_GET_XCRS = 2173218470L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_XCRS _IOR ( KVMIO , 0xa6 , struct kvm_xcrs )
+     * #define KVM_GET_XCRS _IOR(KVMIO, 0xa6, struct kvm_xcrs)
      * }
      */
     public static long KVM_GET_XCRS() {
@@ -437,7 +437,7 @@ public class kvm_h {
     private static final int KVM_SET_XCRS = (int)1099476647L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_XCRS _IOW ( KVMIO , 0xa7 , struct kvm_xcrs )
+     * #define KVM_SET_XCRS _IOW(KVMIO, 0xa7, struct kvm_xcrs)
      * }
      */
     public static int KVM_SET_XCRS() {
@@ -446,7 +446,7 @@ public class kvm_h {
     private static final long KVM_GET_DEBUGREGS = 2155916961L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_DEBUGREGS _IOR ( KVMIO , 0xa1 , struct kvm_debugregs )
+     * #define KVM_GET_DEBUGREGS _IOR(KVMIO, 0xa1, struct kvm_debugregs)
      * }
      */
     public static long KVM_GET_DEBUGREGS() {
@@ -455,7 +455,7 @@ public class kvm_h {
     private static final int KVM_SET_DEBUGREGS = (int)1082175138L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_DEBUGREGS _IOW ( KVMIO , 0xa2 , struct kvm_debugregs )
+     * #define KVM_SET_DEBUGREGS _IOW(KVMIO, 0xa2, struct kvm_debugregs)
      * }
      */
     public static int KVM_SET_DEBUGREGS() {
@@ -464,7 +464,7 @@ public class kvm_h {
     private static final int KVM_SET_CPUID2 = (int)1074310800L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_CPUID2 _IOW ( KVMIO , 0x90 , struct kvm_cpuid2 )
+     * #define KVM_SET_CPUID2 _IOW(KVMIO, 0x90, struct kvm_cpuid2)
      * }
      */
     public static int KVM_SET_CPUID2() {
@@ -473,7 +473,7 @@ public class kvm_h {
     private static final long KVM_GET_CPUID2 = 3221794449L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_CPUID2 _IOWR ( KVMIO , 0x91 , struct kvm_cpuid2 )
+     * #define KVM_GET_CPUID2 _IOWR(KVMIO, 0x91, struct kvm_cpuid2)
      * }
      */
     public static long KVM_GET_CPUID2() {
@@ -482,7 +482,7 @@ public class kvm_h {
     private static final long KVM_GET_MSRS = 3221794440L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_MSRS _IOWR ( KVMIO , 0x88 , struct kvm_msrs )
+     * #define KVM_GET_MSRS _IOWR(KVMIO, 0x88, struct kvm_msrs)
      * }
      */
     public static long KVM_GET_MSRS() {
@@ -491,7 +491,7 @@ public class kvm_h {
     private static final int KVM_SET_MSRS = (int)1074310793L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_MSRS _IOW ( KVMIO , 0x89 , struct kvm_msrs )
+     * #define KVM_SET_MSRS _IOW(KVMIO, 0x89, struct kvm_msrs)
      * }
      */
     public static int KVM_SET_MSRS() {
@@ -500,7 +500,7 @@ public class kvm_h {
     private static final long KVM_GET_LAPIC = 2214637198L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_LAPIC _IOR ( KVMIO , 0x8e , struct kvm_lapic_state )
+     * #define KVM_GET_LAPIC _IOR(KVMIO, 0x8e, struct kvm_lapic_state)
      * }
      */
     public static long KVM_GET_LAPIC() {
@@ -509,7 +509,7 @@ public class kvm_h {
     private static final int KVM_SET_LAPIC = (int)1140895375L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_LAPIC _IOW ( KVMIO , 0x8f , struct kvm_lapic_state )
+     * #define KVM_SET_LAPIC _IOW(KVMIO, 0x8f, struct kvm_lapic_state)
      * }
      */
     public static int KVM_SET_LAPIC() {
@@ -518,7 +518,7 @@ public class kvm_h {
     private static final long KVM_GET_MP_STATE = 2147790488L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_MP_STATE _IOR ( KVMIO , 0x98 , struct kvm_mp_state )
+     * #define KVM_GET_MP_STATE _IOR(KVMIO, 0x98, struct kvm_mp_state)
      * }
      */
     public static long KVM_GET_MP_STATE() {
@@ -527,7 +527,7 @@ public class kvm_h {
     private static final int KVM_SET_MP_STATE = (int)1074048665L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_MP_STATE _IOW ( KVMIO , 0x99 , struct kvm_mp_state )
+     * #define KVM_SET_MP_STATE _IOW(KVMIO, 0x99, struct kvm_mp_state)
      * }
      */
     public static int KVM_SET_MP_STATE() {
@@ -536,7 +536,7 @@ public class kvm_h {
     private static final long KVM_GET_VCPU_EVENTS = 2151722655L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_VCPU_EVENTS _IOR ( KVMIO , 0x9f , struct kvm_vcpu_events )
+     * #define KVM_GET_VCPU_EVENTS _IOR(KVMIO, 0x9f, struct kvm_vcpu_events)
      * }
      */
     public static long KVM_GET_VCPU_EVENTS() {
@@ -545,7 +545,7 @@ public class kvm_h {
     private static final int KVM_SET_VCPU_EVENTS = (int)1077980832L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_VCPU_EVENTS _IOW ( KVMIO , 0xa0 , struct kvm_vcpu_events )
+     * #define KVM_SET_VCPU_EVENTS _IOW(KVMIO, 0xa0, struct kvm_vcpu_events)
      * }
      */
     public static int KVM_SET_VCPU_EVENTS() {
@@ -554,7 +554,7 @@ public class kvm_h {
     private static final int KVM_SET_SIGNAL_MASK = (int)1074048651L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_SIGNAL_MASK _IOW ( KVMIO , 0x8b , struct kvm_signal_mask )
+     * #define KVM_SET_SIGNAL_MASK _IOW(KVMIO, 0x8b, struct kvm_signal_mask)
      * }
      */
     public static int KVM_SET_SIGNAL_MASK() {
@@ -563,7 +563,7 @@ public class kvm_h {
     private static final long KVM_TRANSLATE = 3222843013L;
     /**
      * {@snippet lang=c :
-     * #define KVM_TRANSLATE _IOWR ( KVMIO , 0x85 , struct kvm_translation )
+     * #define KVM_TRANSLATE _IOWR(KVMIO, 0x85, struct kvm_translation)
      * }
      */
     public static long KVM_TRANSLATE() {
@@ -572,7 +572,7 @@ public class kvm_h {
     private static final int KVM_INTERRUPT = (int)1074048646L;
     /**
      * {@snippet lang=c :
-     * #define KVM_INTERRUPT _IOW ( KVMIO , 0x86 , struct kvm_interrupt )
+     * #define KVM_INTERRUPT _IOW(KVMIO, 0x86, struct kvm_interrupt)
      * }
      */
     public static int KVM_INTERRUPT() {
@@ -581,7 +581,7 @@ public class kvm_h {
     private static final int KVM_NMI = (int)44698L;
     /**
      * {@snippet lang=c :
-     * #define KVM_NMI _IO ( KVMIO , 0x9a )
+     * #define KVM_NMI _IO(KVMIO, 0x9a)
      * }
      */
     public static int KVM_NMI() {
@@ -590,7 +590,7 @@ public class kvm_h {
     private static final int KVM_SET_TSC_KHZ = (int)44706L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_TSC_KHZ _IO ( KVMIO , 0xa2 )
+     * #define KVM_SET_TSC_KHZ _IO(KVMIO, 0xa2)
      * }
      */
     public static int KVM_SET_TSC_KHZ() {
@@ -599,7 +599,7 @@ public class kvm_h {
     private static final int KVM_GET_TSC_KHZ = (int)44707L;
     /**
      * {@snippet lang=c :
-     * #define KVM_GET_TSC_KHZ _IO ( KVMIO , 0xa3 )
+     * #define KVM_GET_TSC_KHZ _IO(KVMIO, 0xa3)
      * }
      */
     public static int KVM_GET_TSC_KHZ() {
@@ -608,7 +608,7 @@ public class kvm_h {
     private static final int KVM_KVMCLOCK_CTRL = (int)44717L;
     /**
      * {@snippet lang=c :
-     * #define KVM_KVMCLOCK_CTRL _IO ( KVMIO , 0xad )
+     * #define KVM_KVMCLOCK_CTRL _IO(KVMIO, 0xad)
      * }
      */
     public static int KVM_KVMCLOCK_CTRL() {
@@ -617,7 +617,7 @@ public class kvm_h {
     private static final int KVM_SET_GUEST_DEBUG = (int)1078505115L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SET_GUEST_DEBUG _IOW ( KVMIO , 0x9b , struct kvm_guest_debug )
+     * #define KVM_SET_GUEST_DEBUG _IOW(KVMIO, 0x9b, struct kvm_guest_debug)
      * }
      */
     public static int KVM_SET_GUEST_DEBUG() {
@@ -626,7 +626,7 @@ public class kvm_h {
     private static final int KVM_X86_SETUP_MCE = (int)1074310812L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_SETUP_MCE _IOW ( KVMIO , 0x9c , __u64 )
+     * #define KVM_X86_SETUP_MCE _IOW(KVMIO, 0x9c, __u64)
      * }
      */
     public static int KVM_X86_SETUP_MCE() {
@@ -635,7 +635,7 @@ public class kvm_h {
     private static final long KVM_X86_GET_MCE_CAP_SUPPORTED = 2148052637L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_GET_MCE_CAP_SUPPORTED _IOR ( KVMIO , 0x9d , __u64 )
+     * #define KVM_X86_GET_MCE_CAP_SUPPORTED _IOR(KVMIO, 0x9d, __u64)
      * }
      */
     public static long KVM_X86_GET_MCE_CAP_SUPPORTED() {
@@ -671,7 +671,7 @@ public class kvm_h {
     private static final int KVM_HYPERV_EVENTFD_DEASSIGN = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_HYPERV_EVENTFD_DEASSIGN ( 1 << 0 )
+     * #define KVM_HYPERV_EVENTFD_DEASSIGN (1 << 0)
      * }
      */
     public static int KVM_HYPERV_EVENTFD_DEASSIGN() {
@@ -698,7 +698,7 @@ public class kvm_h {
     private static final int KVM_MEM_LOG_DIRTY_PAGES = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MEM_LOG_DIRTY_PAGES ( 1UL << 0 )
+     * #define KVM_MEM_LOG_DIRTY_PAGES (1UL << 0)
      * }
      */
     public static int KVM_MEM_LOG_DIRTY_PAGES() {
@@ -707,7 +707,7 @@ public class kvm_h {
     private static final int KVM_MEM_READONLY = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MEM_READONLY ( 1UL << 1 )
+     * #define KVM_MEM_READONLY (1UL << 1)
      * }
      */
     public static int KVM_MEM_READONLY() {
@@ -1130,7 +1130,7 @@ public class kvm_h {
     private static final int KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES ( 1ULL << 0 )
+     * #define KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES (1ULL << 0)
      * }
      */
     public static int KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES() {
@@ -1211,7 +1211,7 @@ public class kvm_h {
     private static final int KVM_MSR_EXIT_REASON_INVAL = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_EXIT_REASON_INVAL ( 1 << 0 )
+     * #define KVM_MSR_EXIT_REASON_INVAL (1 << 0)
      * }
      */
     public static int KVM_MSR_EXIT_REASON_INVAL() {
@@ -1220,7 +1220,7 @@ public class kvm_h {
     private static final int KVM_MSR_EXIT_REASON_UNKNOWN = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_EXIT_REASON_UNKNOWN ( 1 << 1 )
+     * #define KVM_MSR_EXIT_REASON_UNKNOWN (1 << 1)
      * }
      */
     public static int KVM_MSR_EXIT_REASON_UNKNOWN() {
@@ -1229,7 +1229,7 @@ public class kvm_h {
     private static final int KVM_MSR_EXIT_REASON_FILTER = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_EXIT_REASON_FILTER ( 1 << 2 )
+     * #define KVM_MSR_EXIT_REASON_FILTER (1 << 2)
      * }
      */
     public static int KVM_MSR_EXIT_REASON_FILTER() {
@@ -1355,7 +1355,7 @@ public class kvm_h {
     private static final int KVM_IOEVENTFD_FLAG_DATAMATCH = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IOEVENTFD_FLAG_DATAMATCH ( 1 << kvm_ioeventfd_flag_nr_datamatch )
+     * #define KVM_IOEVENTFD_FLAG_DATAMATCH (1 << kvm_ioeventfd_flag_nr_datamatch)
      * }
      */
     public static int KVM_IOEVENTFD_FLAG_DATAMATCH() {
@@ -1364,7 +1364,7 @@ public class kvm_h {
     private static final int KVM_IOEVENTFD_FLAG_PIO = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IOEVENTFD_FLAG_PIO ( 1 << kvm_ioeventfd_flag_nr_pio )
+     * #define KVM_IOEVENTFD_FLAG_PIO (1 << kvm_ioeventfd_flag_nr_pio)
      * }
      */
     public static int KVM_IOEVENTFD_FLAG_PIO() {
@@ -1373,7 +1373,7 @@ public class kvm_h {
     private static final int KVM_IOEVENTFD_FLAG_DEASSIGN = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IOEVENTFD_FLAG_DEASSIGN ( 1 << kvm_ioeventfd_flag_nr_deassign )
+     * #define KVM_IOEVENTFD_FLAG_DEASSIGN (1 << kvm_ioeventfd_flag_nr_deassign)
      * }
      */
     public static int KVM_IOEVENTFD_FLAG_DEASSIGN() {
@@ -1382,7 +1382,7 @@ public class kvm_h {
     private static final int KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY = (int)8L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY ( 1 << kvm_ioeventfd_flag_nr_virtio_ccw_notify )
+     * #define KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY (1 << kvm_ioeventfd_flag_nr_virtio_ccw_notify)
      * }
      */
     public static int KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY() {
@@ -1391,7 +1391,7 @@ public class kvm_h {
     private static final int KVM_X86_DISABLE_EXITS_MWAIT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_DISABLE_EXITS_MWAIT ( 1 << 0 )
+     * #define KVM_X86_DISABLE_EXITS_MWAIT (1 << 0)
      * }
      */
     public static int KVM_X86_DISABLE_EXITS_MWAIT() {
@@ -1400,7 +1400,7 @@ public class kvm_h {
     private static final int KVM_X86_DISABLE_EXITS_HLT = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_DISABLE_EXITS_HLT ( 1 << 1 )
+     * #define KVM_X86_DISABLE_EXITS_HLT (1 << 1)
      * }
      */
     public static int KVM_X86_DISABLE_EXITS_HLT() {
@@ -1409,7 +1409,7 @@ public class kvm_h {
     private static final int KVM_X86_DISABLE_EXITS_PAUSE = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_DISABLE_EXITS_PAUSE ( 1 << 2 )
+     * #define KVM_X86_DISABLE_EXITS_PAUSE (1 << 2)
      * }
      */
     public static int KVM_X86_DISABLE_EXITS_PAUSE() {
@@ -1418,7 +1418,7 @@ public class kvm_h {
     private static final int KVM_X86_DISABLE_EXITS_CSTATE = (int)8L;
     /**
      * {@snippet lang=c :
-     * #define KVM_X86_DISABLE_EXITS_CSTATE ( 1 << 3 )
+     * #define KVM_X86_DISABLE_EXITS_CSTATE (1 << 3)
      * }
      */
     public static int KVM_X86_DISABLE_EXITS_CSTATE() {
@@ -3389,7 +3389,7 @@ public class kvm_h {
     private static final long KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL = 4294967295L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL ( ( __u32 ) ( - 1 ) )
+     * #define KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL ((__u32)(-1))
      * }
      */
     public static long KVM_IRQ_ROUTING_XEN_EVTCHN_PRIO_2LEVEL() {
@@ -3443,7 +3443,7 @@ public class kvm_h {
     private static final int KVM_IRQFD_FLAG_DEASSIGN = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQFD_FLAG_DEASSIGN ( 1 << 0 )
+     * #define KVM_IRQFD_FLAG_DEASSIGN (1 << 0)
      * }
      */
     public static int KVM_IRQFD_FLAG_DEASSIGN() {
@@ -3452,7 +3452,7 @@ public class kvm_h {
     private static final int KVM_IRQFD_FLAG_RESAMPLE = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_IRQFD_FLAG_RESAMPLE ( 1 << 1 )
+     * #define KVM_IRQFD_FLAG_RESAMPLE (1 << 1)
      * }
      */
     public static int KVM_IRQFD_FLAG_RESAMPLE() {
@@ -3470,7 +3470,7 @@ public class kvm_h {
     private static final int KVM_CLOCK_REALTIME = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CLOCK_REALTIME ( 1 << 2 )
+     * #define KVM_CLOCK_REALTIME (1 << 2)
      * }
      */
     public static int KVM_CLOCK_REALTIME() {
@@ -3479,7 +3479,7 @@ public class kvm_h {
     private static final int KVM_CLOCK_HOST_TSC = (int)8L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CLOCK_HOST_TSC ( 1 << 3 )
+     * #define KVM_CLOCK_HOST_TSC (1 << 3)
      * }
      */
     public static int KVM_CLOCK_HOST_TSC() {
@@ -3488,7 +3488,7 @@ public class kvm_h {
     private static final int KVM_MSI_VALID_DEVID = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSI_VALID_DEVID ( 1U << 0 )
+     * #define KVM_MSI_VALID_DEVID (1U << 0)
      * }
      */
     public static int KVM_MSI_VALID_DEVID() {
@@ -3506,7 +3506,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_MASK = (int)15L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_MASK ( 0xF << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_MASK (0xF << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_MASK() {
@@ -3515,7 +3515,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_CUMULATIVE = (int)0L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_CUMULATIVE ( 0x0 << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_CUMULATIVE (0x0 << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_CUMULATIVE() {
@@ -3524,7 +3524,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_INSTANT = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_INSTANT ( 0x1 << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_INSTANT (0x1 << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_INSTANT() {
@@ -3533,7 +3533,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_PEAK = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_PEAK ( 0x2 << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_PEAK (0x2 << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_PEAK() {
@@ -3542,7 +3542,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_LINEAR_HIST = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_LINEAR_HIST ( 0x3 << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_LINEAR_HIST (0x3 << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_LINEAR_HIST() {
@@ -3551,7 +3551,7 @@ public class kvm_h {
     private static final int KVM_STATS_TYPE_LOG_HIST = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_TYPE_LOG_HIST ( 0x4 << KVM_STATS_TYPE_SHIFT )
+     * #define KVM_STATS_TYPE_LOG_HIST (0x4 << KVM_STATS_TYPE_SHIFT)
      * }
      */
     public static int KVM_STATS_TYPE_LOG_HIST() {
@@ -3578,7 +3578,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_MASK = (int)240L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_MASK ( 0xF << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_MASK (0xF << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_MASK() {
@@ -3587,7 +3587,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_NONE = (int)0L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_NONE ( 0x0 << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_NONE (0x0 << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_NONE() {
@@ -3596,7 +3596,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_BYTES = (int)16L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_BYTES ( 0x1 << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_BYTES (0x1 << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_BYTES() {
@@ -3605,7 +3605,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_SECONDS = (int)32L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_SECONDS ( 0x2 << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_SECONDS (0x2 << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_SECONDS() {
@@ -3614,7 +3614,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_CYCLES = (int)48L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_CYCLES ( 0x3 << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_CYCLES (0x3 << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_CYCLES() {
@@ -3623,7 +3623,7 @@ public class kvm_h {
     private static final int KVM_STATS_UNIT_BOOLEAN = (int)64L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_UNIT_BOOLEAN ( 0x4 << KVM_STATS_UNIT_SHIFT )
+     * #define KVM_STATS_UNIT_BOOLEAN (0x4 << KVM_STATS_UNIT_SHIFT)
      * }
      */
     public static int KVM_STATS_UNIT_BOOLEAN() {
@@ -3650,7 +3650,7 @@ public class kvm_h {
     private static final int KVM_STATS_BASE_MASK = (int)3840L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_BASE_MASK ( 0xF << KVM_STATS_BASE_SHIFT )
+     * #define KVM_STATS_BASE_MASK (0xF << KVM_STATS_BASE_SHIFT)
      * }
      */
     public static int KVM_STATS_BASE_MASK() {
@@ -3659,7 +3659,7 @@ public class kvm_h {
     private static final int KVM_STATS_BASE_POW10 = (int)0L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_BASE_POW10 ( 0x0 << KVM_STATS_BASE_SHIFT )
+     * #define KVM_STATS_BASE_POW10 (0x0 << KVM_STATS_BASE_SHIFT)
      * }
      */
     public static int KVM_STATS_BASE_POW10() {
@@ -3668,7 +3668,7 @@ public class kvm_h {
     private static final int KVM_STATS_BASE_POW2 = (int)256L;
     /**
      * {@snippet lang=c :
-     * #define KVM_STATS_BASE_POW2 ( 0x1 << KVM_STATS_BASE_SHIFT )
+     * #define KVM_STATS_BASE_POW2 (0x1 << KVM_STATS_BASE_SHIFT)
      * }
      */
     public static int KVM_STATS_BASE_POW2() {
@@ -3722,7 +3722,7 @@ public class kvm_h {
     private static final int KVM_MSR_FILTER_READ = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_FILTER_READ ( 1 << 0 )
+     * #define KVM_MSR_FILTER_READ (1 << 0)
      * }
      */
     public static int KVM_MSR_FILTER_READ() {
@@ -3731,7 +3731,7 @@ public class kvm_h {
     private static final int KVM_MSR_FILTER_WRITE = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_FILTER_WRITE ( 1 << 1 )
+     * #define KVM_MSR_FILTER_WRITE (1 << 1)
      * }
      */
     public static int KVM_MSR_FILTER_WRITE() {
@@ -3749,7 +3749,7 @@ public class kvm_h {
     private static final int KVM_MSR_FILTER_DEFAULT_ALLOW = (int)0L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_FILTER_DEFAULT_ALLOW ( 0 << 0 )
+     * #define KVM_MSR_FILTER_DEFAULT_ALLOW (0 << 0)
      * }
      */
     public static int KVM_MSR_FILTER_DEFAULT_ALLOW() {
@@ -3758,7 +3758,7 @@ public class kvm_h {
     private static final int KVM_MSR_FILTER_DEFAULT_DENY = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_MSR_FILTER_DEFAULT_DENY ( 1 << 0 )
+     * #define KVM_MSR_FILTER_DEFAULT_DENY (1 << 0)
      * }
      */
     public static int KVM_MSR_FILTER_DEFAULT_DENY() {
@@ -3767,7 +3767,7 @@ public class kvm_h {
     private static final int KVM_CPUID_FLAG_SIGNIFCANT_INDEX = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CPUID_FLAG_SIGNIFCANT_INDEX ( 1 << 0 )
+     * #define KVM_CPUID_FLAG_SIGNIFCANT_INDEX (1 << 0)
      * }
      */
     public static int KVM_CPUID_FLAG_SIGNIFCANT_INDEX() {
@@ -3776,7 +3776,7 @@ public class kvm_h {
     private static final int KVM_CPUID_FLAG_STATEFUL_FUNC = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CPUID_FLAG_STATEFUL_FUNC ( 1 << 1 )
+     * #define KVM_CPUID_FLAG_STATEFUL_FUNC (1 << 1)
      * }
      */
     public static int KVM_CPUID_FLAG_STATEFUL_FUNC() {
@@ -3785,7 +3785,7 @@ public class kvm_h {
     private static final int KVM_CPUID_FLAG_STATE_READ_NEXT = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_CPUID_FLAG_STATE_READ_NEXT ( 1 << 2 )
+     * #define KVM_CPUID_FLAG_STATE_READ_NEXT (1 << 2)
      * }
      */
     public static int KVM_CPUID_FLAG_STATE_READ_NEXT() {
@@ -3893,7 +3893,7 @@ public class kvm_h {
     private static final int KVM_SYNC_X86_REGS = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SYNC_X86_REGS ( 1UL << 0 )
+     * #define KVM_SYNC_X86_REGS (1UL << 0)
      * }
      */
     public static int KVM_SYNC_X86_REGS() {
@@ -3902,7 +3902,7 @@ public class kvm_h {
     private static final int KVM_SYNC_X86_SREGS = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SYNC_X86_SREGS ( 1UL << 1 )
+     * #define KVM_SYNC_X86_SREGS (1UL << 1)
      * }
      */
     public static int KVM_SYNC_X86_SREGS() {
@@ -3911,7 +3911,7 @@ public class kvm_h {
     private static final int KVM_SYNC_X86_EVENTS = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SYNC_X86_EVENTS ( 1UL << 2 )
+     * #define KVM_SYNC_X86_EVENTS (1UL << 2)
      * }
      */
     public static int KVM_SYNC_X86_EVENTS() {
@@ -3920,7 +3920,7 @@ public class kvm_h {
     private static final int KVM_SYNC_X86_VALID_FIELDS = (int)7L;
     /**
      * {@snippet lang=c :
-     * #define KVM_SYNC_X86_VALID_FIELDS ( KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS )
+     * #define KVM_SYNC_X86_VALID_FIELDS (KVM_SYNC_X86_REGS| KVM_SYNC_X86_SREGS| KVM_SYNC_X86_EVENTS)
      * }
      */
     public static int KVM_SYNC_X86_VALID_FIELDS() {

@@ -87,7 +87,6 @@ public class kvm_hyperv_eventfd {
         struct.set(conn_id$LAYOUT, conn_id$OFFSET, fieldValue);
     }
 
-
     private static final OfInt fd$LAYOUT = (OfInt)$LAYOUT.select(groupElement("fd"));
 
     /**
@@ -132,7 +131,6 @@ public class kvm_hyperv_eventfd {
         struct.set(fd$LAYOUT, fd$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -176,7 +174,6 @@ public class kvm_hyperv_eventfd {
     public static void flags(MemorySegment struct, int fieldValue) {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout padding$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("padding"));
 

@@ -107,7 +107,6 @@ public class kvm_hyperv_exit {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pad1$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad1"));
 
     /**
@@ -151,7 +150,6 @@ public class kvm_hyperv_exit {
     public static void pad1(MemorySegment struct, int fieldValue) {
         struct.set(pad1$LAYOUT, pad1$OFFSET, fieldValue);
     }
-
 
     private static final GroupLayout u$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("u"));
 
@@ -287,7 +285,6 @@ public class kvm_hyperv_exit {
             MemorySegment.copy(fieldValue, 0L, struct, synic$OFFSET, synic$LAYOUT.byteSize());
         }
 
-
         private static final GroupLayout hcall$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("hcall"));
 
         /**
@@ -331,7 +328,6 @@ public class kvm_hyperv_exit {
         public static void hcall(MemorySegment struct, MemorySegment fieldValue) {
             MemorySegment.copy(fieldValue, 0L, struct, hcall$OFFSET, hcall$LAYOUT.byteSize());
         }
-
 
         private static final GroupLayout syndbg$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("syndbg"));
 
@@ -453,7 +449,6 @@ public class kvm_hyperv_exit {
                 struct.set(msr$LAYOUT, msr$OFFSET, fieldValue);
             }
 
-
             private static final OfInt pad2$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad2"));
 
             /**
@@ -497,7 +492,6 @@ public class kvm_hyperv_exit {
             public static void pad2(MemorySegment struct, int fieldValue) {
                 struct.set(pad2$LAYOUT, pad2$OFFSET, fieldValue);
             }
-
 
             private static final OfLong control$LAYOUT = (OfLong)$LAYOUT.select(groupElement("control"));
 
@@ -543,7 +537,6 @@ public class kvm_hyperv_exit {
                 struct.set(control$LAYOUT, control$OFFSET, fieldValue);
             }
 
-
             private static final OfLong evt_page$LAYOUT = (OfLong)$LAYOUT.select(groupElement("evt_page"));
 
             /**
@@ -587,7 +580,6 @@ public class kvm_hyperv_exit {
             public static void evt_page(MemorySegment struct, long fieldValue) {
                 struct.set(evt_page$LAYOUT, evt_page$OFFSET, fieldValue);
             }
-
 
             private static final OfLong msg_page$LAYOUT = (OfLong)$LAYOUT.select(groupElement("msg_page"));
 
@@ -751,7 +743,6 @@ public class kvm_hyperv_exit {
                 struct.set(input$LAYOUT, input$OFFSET, fieldValue);
             }
 
-
             private static final OfLong result$LAYOUT = (OfLong)$LAYOUT.select(groupElement("result"));
 
             /**
@@ -795,7 +786,6 @@ public class kvm_hyperv_exit {
             public static void result(MemorySegment struct, long fieldValue) {
                 struct.set(result$LAYOUT, result$OFFSET, fieldValue);
             }
-
 
             private static final SequenceLayout params$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("params"));
 
@@ -1000,7 +990,6 @@ public class kvm_hyperv_exit {
                 struct.set(msr$LAYOUT, msr$OFFSET, fieldValue);
             }
 
-
             private static final OfInt pad2$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad2"));
 
             /**
@@ -1044,7 +1033,6 @@ public class kvm_hyperv_exit {
             public static void pad2(MemorySegment struct, int fieldValue) {
                 struct.set(pad2$LAYOUT, pad2$OFFSET, fieldValue);
             }
-
 
             private static final OfLong control$LAYOUT = (OfLong)$LAYOUT.select(groupElement("control"));
 
@@ -1090,7 +1078,6 @@ public class kvm_hyperv_exit {
                 struct.set(control$LAYOUT, control$OFFSET, fieldValue);
             }
 
-
             private static final OfLong status$LAYOUT = (OfLong)$LAYOUT.select(groupElement("status"));
 
             /**
@@ -1134,7 +1121,6 @@ public class kvm_hyperv_exit {
             public static void status(MemorySegment struct, long fieldValue) {
                 struct.set(status$LAYOUT, status$OFFSET, fieldValue);
             }
-
 
             private static final OfLong send_page$LAYOUT = (OfLong)$LAYOUT.select(groupElement("send_page"));
 
@@ -1180,7 +1166,6 @@ public class kvm_hyperv_exit {
                 struct.set(send_page$LAYOUT, send_page$OFFSET, fieldValue);
             }
 
-
             private static final OfLong recv_page$LAYOUT = (OfLong)$LAYOUT.select(groupElement("recv_page"));
 
             /**
@@ -1224,7 +1209,6 @@ public class kvm_hyperv_exit {
             public static void recv_page(MemorySegment struct, long fieldValue) {
                 struct.set(recv_page$LAYOUT, recv_page$OFFSET, fieldValue);
             }
-
 
             private static final OfLong pending_page$LAYOUT = (OfLong)$LAYOUT.select(groupElement("pending_page"));
 

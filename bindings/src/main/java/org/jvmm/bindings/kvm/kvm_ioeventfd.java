@@ -91,7 +91,6 @@ public class kvm_ioeventfd {
         struct.set(datamatch$LAYOUT, datamatch$OFFSET, fieldValue);
     }
 
-
     private static final OfLong addr$LAYOUT = (OfLong)$LAYOUT.select(groupElement("addr"));
 
     /**
@@ -135,7 +134,6 @@ public class kvm_ioeventfd {
     public static void addr(MemorySegment struct, long fieldValue) {
         struct.set(addr$LAYOUT, addr$OFFSET, fieldValue);
     }
-
 
     private static final OfInt len$LAYOUT = (OfInt)$LAYOUT.select(groupElement("len"));
 
@@ -181,7 +179,6 @@ public class kvm_ioeventfd {
         struct.set(len$LAYOUT, len$OFFSET, fieldValue);
     }
 
-
     private static final OfInt fd$LAYOUT = (OfInt)$LAYOUT.select(groupElement("fd"));
 
     /**
@@ -226,7 +223,6 @@ public class kvm_ioeventfd {
         struct.set(fd$LAYOUT, fd$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -270,7 +266,6 @@ public class kvm_ioeventfd {
     public static void flags(MemorySegment struct, int fieldValue) {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

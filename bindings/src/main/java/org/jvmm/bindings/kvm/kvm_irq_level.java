@@ -89,7 +89,6 @@ public class kvm_irq_level {
         struct.set(irq$LAYOUT, irq$OFFSET, fieldValue);
     }
 
-
     private static final OfInt status$LAYOUT = (OfInt)$LAYOUT.select(groupElement("$anon$123:2"), groupElement("status"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_irq_level {
     public static void status(MemorySegment struct, int fieldValue) {
         struct.set(status$LAYOUT, status$OFFSET, fieldValue);
     }
-
 
     private static final OfInt level$LAYOUT = (OfInt)$LAYOUT.select(groupElement("level"));
 

@@ -92,7 +92,6 @@ public class kvm_irq_routing {
         struct.set(nr$LAYOUT, nr$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -137,7 +136,6 @@ public class kvm_irq_routing {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_entries$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$1244:2"), groupElement("__empty_entries"));
 
     /**
@@ -181,7 +179,6 @@ public class kvm_irq_routing {
     public static void __empty_entries(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_entries$OFFSET, __empty_entries$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout entries$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$1244:2"), groupElement("entries"));
 

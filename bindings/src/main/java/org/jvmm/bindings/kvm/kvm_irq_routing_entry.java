@@ -96,7 +96,6 @@ public class kvm_irq_routing_entry {
         struct.set(gsi$LAYOUT, gsi$OFFSET, fieldValue);
     }
 
-
     private static final OfInt type$LAYOUT = (OfInt)$LAYOUT.select(groupElement("type"));
 
     /**
@@ -140,7 +139,6 @@ public class kvm_irq_routing_entry {
     public static void type(MemorySegment struct, int fieldValue) {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
-
 
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
@@ -186,7 +184,6 @@ public class kvm_irq_routing_entry {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad"));
 
     /**
@@ -230,7 +227,6 @@ public class kvm_irq_routing_entry {
     public static void pad(MemorySegment struct, int fieldValue) {
         struct.set(pad$LAYOUT, pad$OFFSET, fieldValue);
     }
-
 
     private static final GroupLayout u$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("u"));
 
@@ -354,7 +350,6 @@ public class kvm_irq_routing_entry {
             MemorySegment.copy(fieldValue, 0L, struct, irqchip$OFFSET, irqchip$LAYOUT.byteSize());
         }
 
-
         private static final GroupLayout msi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("msi"));
 
         /**
@@ -398,7 +393,6 @@ public class kvm_irq_routing_entry {
         public static void msi(MemorySegment struct, MemorySegment fieldValue) {
             MemorySegment.copy(fieldValue, 0L, struct, msi$OFFSET, msi$LAYOUT.byteSize());
         }
-
 
         private static final GroupLayout adapter$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("adapter"));
 
@@ -444,7 +438,6 @@ public class kvm_irq_routing_entry {
             MemorySegment.copy(fieldValue, 0L, struct, adapter$OFFSET, adapter$LAYOUT.byteSize());
         }
 
-
         private static final GroupLayout hv_sint$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("hv_sint"));
 
         /**
@@ -489,7 +482,6 @@ public class kvm_irq_routing_entry {
             MemorySegment.copy(fieldValue, 0L, struct, hv_sint$OFFSET, hv_sint$LAYOUT.byteSize());
         }
 
-
         private static final GroupLayout xen_evtchn$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("xen_evtchn"));
 
         /**
@@ -533,7 +525,6 @@ public class kvm_irq_routing_entry {
         public static void xen_evtchn(MemorySegment struct, MemorySegment fieldValue) {
             MemorySegment.copy(fieldValue, 0L, struct, xen_evtchn$OFFSET, xen_evtchn$LAYOUT.byteSize());
         }
-
 
         private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

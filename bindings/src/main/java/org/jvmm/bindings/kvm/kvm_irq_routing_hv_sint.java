@@ -83,7 +83,6 @@ public class kvm_irq_routing_hv_sint {
         struct.set(vcpu$LAYOUT, vcpu$OFFSET, fieldValue);
     }
 
-
     private static final OfInt sint$LAYOUT = (OfInt)$LAYOUT.select(groupElement("sint"));
 
     /**

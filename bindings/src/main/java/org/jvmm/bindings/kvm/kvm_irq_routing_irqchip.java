@@ -83,7 +83,6 @@ public class kvm_irq_routing_irqchip {
         struct.set(irqchip$LAYOUT, irqchip$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pin$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pin"));
 
     /**

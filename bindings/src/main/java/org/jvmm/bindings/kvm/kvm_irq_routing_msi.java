@@ -93,7 +93,6 @@ public class kvm_irq_routing_msi {
         struct.set(address_lo$LAYOUT, address_lo$OFFSET, fieldValue);
     }
 
-
     private static final OfInt address_hi$LAYOUT = (OfInt)$LAYOUT.select(groupElement("address_hi"));
 
     /**
@@ -137,7 +136,6 @@ public class kvm_irq_routing_msi {
     public static void address_hi(MemorySegment struct, int fieldValue) {
         struct.set(address_hi$LAYOUT, address_hi$OFFSET, fieldValue);
     }
-
 
     private static final OfInt data$LAYOUT = (OfInt)$LAYOUT.select(groupElement("data"));
 
@@ -183,7 +181,6 @@ public class kvm_irq_routing_msi {
         struct.set(data$LAYOUT, data$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("$anon$1192:2"), groupElement("pad"));
 
     /**
@@ -227,7 +224,6 @@ public class kvm_irq_routing_msi {
     public static void pad(MemorySegment struct, int fieldValue) {
         struct.set(pad$LAYOUT, pad$OFFSET, fieldValue);
     }
-
 
     private static final OfInt devid$LAYOUT = (OfInt)$LAYOUT.select(groupElement("$anon$1192:2"), groupElement("devid"));
 

@@ -89,7 +89,6 @@ public class kvm_irq_routing_s390_adapter {
         struct.set(ind_addr$LAYOUT, ind_addr$OFFSET, fieldValue);
     }
 
-
     private static final OfLong summary_addr$LAYOUT = (OfLong)$LAYOUT.select(groupElement("summary_addr"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_irq_routing_s390_adapter {
     public static void summary_addr(MemorySegment struct, long fieldValue) {
         struct.set(summary_addr$LAYOUT, summary_addr$OFFSET, fieldValue);
     }
-
 
     private static final OfLong ind_offset$LAYOUT = (OfLong)$LAYOUT.select(groupElement("ind_offset"));
 
@@ -179,7 +177,6 @@ public class kvm_irq_routing_s390_adapter {
         struct.set(ind_offset$LAYOUT, ind_offset$OFFSET, fieldValue);
     }
 
-
     private static final OfInt summary_offset$LAYOUT = (OfInt)$LAYOUT.select(groupElement("summary_offset"));
 
     /**
@@ -223,7 +220,6 @@ public class kvm_irq_routing_s390_adapter {
     public static void summary_offset(MemorySegment struct, int fieldValue) {
         struct.set(summary_offset$LAYOUT, summary_offset$OFFSET, fieldValue);
     }
-
 
     private static final OfInt adapter_id$LAYOUT = (OfInt)$LAYOUT.select(groupElement("adapter_id"));
 

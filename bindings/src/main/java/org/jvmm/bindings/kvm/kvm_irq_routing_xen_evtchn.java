@@ -85,7 +85,6 @@ public class kvm_irq_routing_xen_evtchn {
         struct.set(port$LAYOUT, port$OFFSET, fieldValue);
     }
 
-
     private static final OfInt vcpu$LAYOUT = (OfInt)$LAYOUT.select(groupElement("vcpu"));
 
     /**
@@ -129,7 +128,6 @@ public class kvm_irq_routing_xen_evtchn {
     public static void vcpu(MemorySegment struct, int fieldValue) {
         struct.set(vcpu$LAYOUT, vcpu$OFFSET, fieldValue);
     }
-
 
     private static final OfInt priority$LAYOUT = (OfInt)$LAYOUT.select(groupElement("priority"));
 

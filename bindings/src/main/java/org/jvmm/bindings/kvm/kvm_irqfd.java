@@ -89,7 +89,6 @@ public class kvm_irqfd {
         struct.set(fd$LAYOUT, fd$OFFSET, fieldValue);
     }
 
-
     private static final OfInt gsi$LAYOUT = (OfInt)$LAYOUT.select(groupElement("gsi"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_irqfd {
     public static void gsi(MemorySegment struct, int fieldValue) {
         struct.set(gsi$LAYOUT, gsi$OFFSET, fieldValue);
     }
-
 
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
@@ -179,7 +177,6 @@ public class kvm_irqfd {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt resamplefd$LAYOUT = (OfInt)$LAYOUT.select(groupElement("resamplefd"));
 
     /**
@@ -223,7 +220,6 @@ public class kvm_irqfd {
     public static void resamplefd(MemorySegment struct, int fieldValue) {
         struct.set(resamplefd$LAYOUT, resamplefd$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

@@ -91,7 +91,6 @@ public class kvm_msi {
         struct.set(address_lo$LAYOUT, address_lo$OFFSET, fieldValue);
     }
 
-
     private static final OfInt address_hi$LAYOUT = (OfInt)$LAYOUT.select(groupElement("address_hi"));
 
     /**
@@ -135,7 +134,6 @@ public class kvm_msi {
     public static void address_hi(MemorySegment struct, int fieldValue) {
         struct.set(address_hi$LAYOUT, address_hi$OFFSET, fieldValue);
     }
-
 
     private static final OfInt data$LAYOUT = (OfInt)$LAYOUT.select(groupElement("data"));
 
@@ -181,7 +179,6 @@ public class kvm_msi {
         struct.set(data$LAYOUT, data$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -226,7 +223,6 @@ public class kvm_msi {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt devid$LAYOUT = (OfInt)$LAYOUT.select(groupElement("devid"));
 
     /**
@@ -270,7 +266,6 @@ public class kvm_msi {
     public static void devid(MemorySegment struct, int fieldValue) {
         struct.set(devid$LAYOUT, devid$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

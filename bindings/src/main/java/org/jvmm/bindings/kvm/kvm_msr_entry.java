@@ -85,7 +85,6 @@ public class kvm_msr_entry {
         struct.set(index$LAYOUT, index$OFFSET, fieldValue);
     }
 
-
     private static final OfInt reserved$LAYOUT = (OfInt)$LAYOUT.select(groupElement("reserved"));
 
     /**
@@ -129,7 +128,6 @@ public class kvm_msr_entry {
     public static void reserved(MemorySegment struct, int fieldValue) {
         struct.set(reserved$LAYOUT, reserved$OFFSET, fieldValue);
     }
-
 
     private static final OfLong data$LAYOUT = (OfLong)$LAYOUT.select(groupElement("data"));
 

@@ -84,7 +84,6 @@ public class kvm_msr_filter {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final SequenceLayout ranges$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("ranges"));
 
     /**

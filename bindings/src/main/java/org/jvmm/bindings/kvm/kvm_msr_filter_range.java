@@ -88,7 +88,6 @@ public class kvm_msr_filter_range {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt nmsrs$LAYOUT = (OfInt)$LAYOUT.select(groupElement("nmsrs"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_msr_filter_range {
         struct.set(nmsrs$LAYOUT, nmsrs$OFFSET, fieldValue);
     }
 
-
     private static final OfInt base$LAYOUT = (OfInt)$LAYOUT.select(groupElement("base"));
 
     /**
@@ -177,7 +175,6 @@ public class kvm_msr_filter_range {
     public static void base(MemorySegment struct, int fieldValue) {
         struct.set(base$LAYOUT, base$OFFSET, fieldValue);
     }
-
 
     private static final AddressLayout bitmap$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("bitmap"));
 

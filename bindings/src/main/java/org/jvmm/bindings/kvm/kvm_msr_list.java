@@ -90,7 +90,6 @@ public class kvm_msr_list {
         struct.set(nmsrs$LAYOUT, nmsrs$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_indices$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$207:2"), groupElement("__empty_indices"));
 
     /**
@@ -134,7 +133,6 @@ public class kvm_msr_list {
     public static void __empty_indices(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_indices$OFFSET, __empty_indices$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout indices$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$207:2"), groupElement("indices"));
 

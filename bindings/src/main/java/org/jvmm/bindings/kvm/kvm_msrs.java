@@ -92,7 +92,6 @@ public class kvm_msrs {
         struct.set(nmsrs$LAYOUT, nmsrs$OFFSET, fieldValue);
     }
 
-
     private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad"));
 
     /**
@@ -137,7 +136,6 @@ public class kvm_msrs {
         struct.set(pad$LAYOUT, pad$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_entries$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$201:2"), groupElement("__empty_entries"));
 
     /**
@@ -181,7 +179,6 @@ public class kvm_msrs {
     public static void __empty_entries(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_entries$OFFSET, __empty_entries$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout entries$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$201:2"), groupElement("entries"));
 

@@ -115,7 +115,6 @@ public class kvm_regs {
         struct.set(rax$LAYOUT, rax$OFFSET, fieldValue);
     }
 
-
     private static final OfLong rbx$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rbx"));
 
     /**
@@ -159,7 +158,6 @@ public class kvm_regs {
     public static void rbx(MemorySegment struct, long fieldValue) {
         struct.set(rbx$LAYOUT, rbx$OFFSET, fieldValue);
     }
-
 
     private static final OfLong rcx$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rcx"));
 
@@ -205,7 +203,6 @@ public class kvm_regs {
         struct.set(rcx$LAYOUT, rcx$OFFSET, fieldValue);
     }
 
-
     private static final OfLong rdx$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rdx"));
 
     /**
@@ -249,7 +246,6 @@ public class kvm_regs {
     public static void rdx(MemorySegment struct, long fieldValue) {
         struct.set(rdx$LAYOUT, rdx$OFFSET, fieldValue);
     }
-
 
     private static final OfLong rsi$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rsi"));
 
@@ -295,7 +291,6 @@ public class kvm_regs {
         struct.set(rsi$LAYOUT, rsi$OFFSET, fieldValue);
     }
 
-
     private static final OfLong rdi$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rdi"));
 
     /**
@@ -339,7 +334,6 @@ public class kvm_regs {
     public static void rdi(MemorySegment struct, long fieldValue) {
         struct.set(rdi$LAYOUT, rdi$OFFSET, fieldValue);
     }
-
 
     private static final OfLong rsp$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rsp"));
 
@@ -385,7 +379,6 @@ public class kvm_regs {
         struct.set(rsp$LAYOUT, rsp$OFFSET, fieldValue);
     }
 
-
     private static final OfLong rbp$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rbp"));
 
     /**
@@ -429,7 +422,6 @@ public class kvm_regs {
     public static void rbp(MemorySegment struct, long fieldValue) {
         struct.set(rbp$LAYOUT, rbp$OFFSET, fieldValue);
     }
-
 
     private static final OfLong r8$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r8"));
 
@@ -475,7 +467,6 @@ public class kvm_regs {
         struct.set(r8$LAYOUT, r8$OFFSET, fieldValue);
     }
 
-
     private static final OfLong r9$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r9"));
 
     /**
@@ -519,7 +510,6 @@ public class kvm_regs {
     public static void r9(MemorySegment struct, long fieldValue) {
         struct.set(r9$LAYOUT, r9$OFFSET, fieldValue);
     }
-
 
     private static final OfLong r10$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r10"));
 
@@ -565,7 +555,6 @@ public class kvm_regs {
         struct.set(r10$LAYOUT, r10$OFFSET, fieldValue);
     }
 
-
     private static final OfLong r11$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r11"));
 
     /**
@@ -609,7 +598,6 @@ public class kvm_regs {
     public static void r11(MemorySegment struct, long fieldValue) {
         struct.set(r11$LAYOUT, r11$OFFSET, fieldValue);
     }
-
 
     private static final OfLong r12$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r12"));
 
@@ -655,7 +643,6 @@ public class kvm_regs {
         struct.set(r12$LAYOUT, r12$OFFSET, fieldValue);
     }
 
-
     private static final OfLong r13$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r13"));
 
     /**
@@ -699,7 +686,6 @@ public class kvm_regs {
     public static void r13(MemorySegment struct, long fieldValue) {
         struct.set(r13$LAYOUT, r13$OFFSET, fieldValue);
     }
-
 
     private static final OfLong r14$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r14"));
 
@@ -745,7 +731,6 @@ public class kvm_regs {
         struct.set(r14$LAYOUT, r14$OFFSET, fieldValue);
     }
 
-
     private static final OfLong r15$LAYOUT = (OfLong)$LAYOUT.select(groupElement("r15"));
 
     /**
@@ -790,7 +775,6 @@ public class kvm_regs {
         struct.set(r15$LAYOUT, r15$OFFSET, fieldValue);
     }
 
-
     private static final OfLong rip$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rip"));
 
     /**
@@ -834,7 +818,6 @@ public class kvm_regs {
     public static void rip(MemorySegment struct, long fieldValue) {
         struct.set(rip$LAYOUT, rip$OFFSET, fieldValue);
     }
-
 
     private static final OfLong rflags$LAYOUT = (OfLong)$LAYOUT.select(groupElement("rflags"));
 

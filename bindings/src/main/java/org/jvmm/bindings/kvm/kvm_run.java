@@ -276,7 +276,6 @@ public class kvm_run {
         struct.set(request_interrupt_window$LAYOUT, request_interrupt_window$OFFSET, fieldValue);
     }
 
-
     private static final OfByte immediate_exit$LAYOUT = (OfByte)$LAYOUT.select(groupElement("immediate_exit"));
 
     /**
@@ -320,7 +319,6 @@ public class kvm_run {
     public static void immediate_exit(MemorySegment struct, byte fieldValue) {
         struct.set(immediate_exit$LAYOUT, immediate_exit$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout padding1$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("padding1"));
 
@@ -399,7 +397,6 @@ public class kvm_run {
         padding1$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
-
     private static final OfInt exit_reason$LAYOUT = (OfInt)$LAYOUT.select(groupElement("exit_reason"));
 
     /**
@@ -443,7 +440,6 @@ public class kvm_run {
     public static void exit_reason(MemorySegment struct, int fieldValue) {
         struct.set(exit_reason$LAYOUT, exit_reason$OFFSET, fieldValue);
     }
-
 
     private static final OfByte ready_for_interrupt_injection$LAYOUT = (OfByte)$LAYOUT.select(groupElement("ready_for_interrupt_injection"));
 
@@ -489,7 +485,6 @@ public class kvm_run {
         struct.set(ready_for_interrupt_injection$LAYOUT, ready_for_interrupt_injection$OFFSET, fieldValue);
     }
 
-
     private static final OfByte if_flag$LAYOUT = (OfByte)$LAYOUT.select(groupElement("if_flag"));
 
     /**
@@ -533,7 +528,6 @@ public class kvm_run {
     public static void if_flag(MemorySegment struct, byte fieldValue) {
         struct.set(if_flag$LAYOUT, if_flag$OFFSET, fieldValue);
     }
-
 
     private static final OfShort flags$LAYOUT = (OfShort)$LAYOUT.select(groupElement("flags"));
 
@@ -579,7 +573,6 @@ public class kvm_run {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfLong cr8$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr8"));
 
     /**
@@ -623,7 +616,6 @@ public class kvm_run {
     public static void cr8(MemorySegment struct, long fieldValue) {
         struct.set(cr8$LAYOUT, cr8$OFFSET, fieldValue);
     }
-
 
     private static final OfLong apic_base$LAYOUT = (OfLong)$LAYOUT.select(groupElement("apic_base"));
 
@@ -669,7 +661,6 @@ public class kvm_run {
         struct.set(apic_base$LAYOUT, apic_base$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout hw$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("hw"));
 
     /**
@@ -713,7 +704,6 @@ public class kvm_run {
     public static void hw(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, hw$OFFSET, hw$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout fail_entry$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("fail_entry"));
 
@@ -759,7 +749,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, fail_entry$OFFSET, fail_entry$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout ex$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("ex"));
 
     /**
@@ -803,7 +792,6 @@ public class kvm_run {
     public static void ex(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, ex$OFFSET, ex$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout io$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("io"));
 
@@ -849,7 +837,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, io$OFFSET, io$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout debug$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("debug"));
 
     /**
@@ -893,7 +880,6 @@ public class kvm_run {
     public static void debug(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, debug$OFFSET, debug$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout mmio$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("mmio"));
 
@@ -939,7 +925,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, mmio$OFFSET, mmio$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout hypercall$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("hypercall"));
 
     /**
@@ -983,7 +968,6 @@ public class kvm_run {
     public static void hypercall(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, hypercall$OFFSET, hypercall$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout tpr_access$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("tpr_access"));
 
@@ -1029,7 +1013,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, tpr_access$OFFSET, tpr_access$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout s390_sieic$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("s390_sieic"));
 
     /**
@@ -1073,7 +1056,6 @@ public class kvm_run {
     public static void s390_sieic(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, s390_sieic$OFFSET, s390_sieic$LAYOUT.byteSize());
     }
-
 
     private static final OfLong s390_reset_flags$LAYOUT = (OfLong)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("s390_reset_flags"));
 
@@ -1119,7 +1101,6 @@ public class kvm_run {
         struct.set(s390_reset_flags$LAYOUT, s390_reset_flags$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout s390_ucontrol$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("s390_ucontrol"));
 
     /**
@@ -1163,7 +1144,6 @@ public class kvm_run {
     public static void s390_ucontrol(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, s390_ucontrol$OFFSET, s390_ucontrol$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout dcr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("dcr"));
 
@@ -1209,7 +1189,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, dcr$OFFSET, dcr$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout internal$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("internal"));
 
     /**
@@ -1253,7 +1232,6 @@ public class kvm_run {
     public static void internal(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, internal$OFFSET, internal$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout emulation_failure$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("emulation_failure"));
 
@@ -1299,7 +1277,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, emulation_failure$OFFSET, emulation_failure$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout osi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("osi"));
 
     /**
@@ -1343,7 +1320,6 @@ public class kvm_run {
     public static void osi(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, osi$OFFSET, osi$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout papr_hcall$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("papr_hcall"));
 
@@ -1389,7 +1365,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, papr_hcall$OFFSET, papr_hcall$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout s390_tsch$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("s390_tsch"));
 
     /**
@@ -1433,7 +1408,6 @@ public class kvm_run {
     public static void s390_tsch(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, s390_tsch$OFFSET, s390_tsch$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout epr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("epr"));
 
@@ -1479,7 +1453,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, epr$OFFSET, epr$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout system_event$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("system_event"));
 
     /**
@@ -1523,7 +1496,6 @@ public class kvm_run {
     public static void system_event(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, system_event$OFFSET, system_event$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout s390_stsi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("s390_stsi"));
 
@@ -1569,7 +1541,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, s390_stsi$OFFSET, s390_stsi$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout eoi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("eoi"));
 
     /**
@@ -1613,7 +1584,6 @@ public class kvm_run {
     public static void eoi(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, eoi$OFFSET, eoi$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout hyperv$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("hyperv"));
 
@@ -1659,7 +1629,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, hyperv$OFFSET, hyperv$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout arm_nisv$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("arm_nisv"));
 
     /**
@@ -1703,7 +1672,6 @@ public class kvm_run {
     public static void arm_nisv(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, arm_nisv$OFFSET, arm_nisv$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout msr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("msr"));
 
@@ -1749,7 +1717,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, msr$OFFSET, msr$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout xen$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("xen"));
 
     /**
@@ -1793,7 +1760,6 @@ public class kvm_run {
     public static void xen(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, xen$OFFSET, xen$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout riscv_sbi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("riscv_sbi"));
 
@@ -1839,7 +1805,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, riscv_sbi$OFFSET, riscv_sbi$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout riscv_csr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("riscv_csr"));
 
     /**
@@ -1884,7 +1849,6 @@ public class kvm_run {
         MemorySegment.copy(fieldValue, 0L, struct, riscv_csr$OFFSET, riscv_csr$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout notify$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("notify"));
 
     /**
@@ -1928,7 +1892,6 @@ public class kvm_run {
     public static void notify(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, notify$OFFSET, notify$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout padding$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$312:2"), groupElement("padding"));
 
@@ -2007,7 +1970,6 @@ public class kvm_run {
         padding$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
-
     private static final OfLong kvm_valid_regs$LAYOUT = (OfLong)$LAYOUT.select(groupElement("kvm_valid_regs"));
 
     /**
@@ -2052,7 +2014,6 @@ public class kvm_run {
         struct.set(kvm_valid_regs$LAYOUT, kvm_valid_regs$OFFSET, fieldValue);
     }
 
-
     private static final OfLong kvm_dirty_regs$LAYOUT = (OfLong)$LAYOUT.select(groupElement("kvm_dirty_regs"));
 
     /**
@@ -2096,7 +2057,6 @@ public class kvm_run {
     public static void kvm_dirty_regs(MemorySegment struct, long fieldValue) {
         struct.set(kvm_dirty_regs$LAYOUT, kvm_dirty_regs$OFFSET, fieldValue);
     }
-
 
     private static final GroupLayout s$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("s"));
 
@@ -2327,7 +2287,6 @@ public class kvm_run {
             struct.set(hardware_entry_failure_reason$LAYOUT, hardware_entry_failure_reason$OFFSET, fieldValue);
         }
 
-
         private static final OfInt cpu$LAYOUT = (OfInt)$LAYOUT.select(groupElement("cpu"));
 
         /**
@@ -2487,7 +2446,6 @@ public class kvm_run {
         public static void exception(MemorySegment struct, int fieldValue) {
             struct.set(exception$LAYOUT, exception$OFFSET, fieldValue);
         }
-
 
         private static final OfInt error_code$LAYOUT = (OfInt)$LAYOUT.select(groupElement("error_code"));
 
@@ -2655,7 +2613,6 @@ public class kvm_run {
             struct.set(direction$LAYOUT, direction$OFFSET, fieldValue);
         }
 
-
         private static final OfByte size$LAYOUT = (OfByte)$LAYOUT.select(groupElement("size"));
 
         /**
@@ -2699,7 +2656,6 @@ public class kvm_run {
         public static void size(MemorySegment struct, byte fieldValue) {
             struct.set(size$LAYOUT, size$OFFSET, fieldValue);
         }
-
 
         private static final OfShort port$LAYOUT = (OfShort)$LAYOUT.select(groupElement("port"));
 
@@ -2745,7 +2701,6 @@ public class kvm_run {
             struct.set(port$LAYOUT, port$OFFSET, fieldValue);
         }
 
-
         private static final OfInt count$LAYOUT = (OfInt)$LAYOUT.select(groupElement("count"));
 
         /**
@@ -2789,7 +2744,6 @@ public class kvm_run {
         public static void count(MemorySegment struct, int fieldValue) {
             struct.set(count$LAYOUT, count$OFFSET, fieldValue);
         }
-
 
         private static final OfLong data_offset$LAYOUT = (OfLong)$LAYOUT.select(groupElement("data_offset"));
 
@@ -3070,7 +3024,6 @@ public class kvm_run {
             struct.set(phys_addr$LAYOUT, phys_addr$OFFSET, fieldValue);
         }
 
-
         private static final SequenceLayout data$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("data"));
 
         /**
@@ -3148,7 +3101,6 @@ public class kvm_run {
             data$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
         }
 
-
         private static final OfInt len$LAYOUT = (OfInt)$LAYOUT.select(groupElement("len"));
 
         /**
@@ -3192,7 +3144,6 @@ public class kvm_run {
         public static void len(MemorySegment struct, int fieldValue) {
             struct.set(len$LAYOUT, len$OFFSET, fieldValue);
         }
-
 
         private static final OfByte is_write$LAYOUT = (OfByte)$LAYOUT.select(groupElement("is_write"));
 
@@ -3360,7 +3311,6 @@ public class kvm_run {
             struct.set(nr$LAYOUT, nr$OFFSET, fieldValue);
         }
 
-
         private static final SequenceLayout args$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("args"));
 
         /**
@@ -3438,7 +3388,6 @@ public class kvm_run {
             args$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
         }
 
-
         private static final OfLong ret$LAYOUT = (OfLong)$LAYOUT.select(groupElement("ret"));
 
         /**
@@ -3483,7 +3432,6 @@ public class kvm_run {
             struct.set(ret$LAYOUT, ret$OFFSET, fieldValue);
         }
 
-
         private static final OfInt longmode$LAYOUT = (OfInt)$LAYOUT.select(groupElement("longmode"));
 
         /**
@@ -3527,7 +3475,6 @@ public class kvm_run {
         public static void longmode(MemorySegment struct, int fieldValue) {
             struct.set(longmode$LAYOUT, longmode$OFFSET, fieldValue);
         }
-
 
         private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad"));
 
@@ -3691,7 +3638,6 @@ public class kvm_run {
             struct.set(rip$LAYOUT, rip$OFFSET, fieldValue);
         }
 
-
         private static final OfInt is_write$LAYOUT = (OfInt)$LAYOUT.select(groupElement("is_write"));
 
         /**
@@ -3735,7 +3681,6 @@ public class kvm_run {
         public static void is_write(MemorySegment struct, int fieldValue) {
             struct.set(is_write$LAYOUT, is_write$OFFSET, fieldValue);
         }
-
 
         private static final OfInt pad$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pad"));
 
@@ -3900,7 +3845,6 @@ public class kvm_run {
             struct.set(icptcode$LAYOUT, icptcode$OFFSET, fieldValue);
         }
 
-
         private static final OfShort ipa$LAYOUT = (OfShort)$LAYOUT.select(groupElement("ipa"));
 
         /**
@@ -3944,7 +3888,6 @@ public class kvm_run {
         public static void ipa(MemorySegment struct, short fieldValue) {
             struct.set(ipa$LAYOUT, ipa$OFFSET, fieldValue);
         }
-
 
         private static final OfInt ipb$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ipb"));
 
@@ -4106,7 +4049,6 @@ public class kvm_run {
         public static void trans_exc_code(MemorySegment struct, long fieldValue) {
             struct.set(trans_exc_code$LAYOUT, trans_exc_code$OFFSET, fieldValue);
         }
-
 
         private static final OfInt pgm_code$LAYOUT = (OfInt)$LAYOUT.select(groupElement("pgm_code"));
 
@@ -4271,7 +4213,6 @@ public class kvm_run {
             struct.set(dcrn$LAYOUT, dcrn$OFFSET, fieldValue);
         }
 
-
         private static final OfInt data$LAYOUT = (OfInt)$LAYOUT.select(groupElement("data"));
 
         /**
@@ -4315,7 +4256,6 @@ public class kvm_run {
         public static void data(MemorySegment struct, int fieldValue) {
             struct.set(data$LAYOUT, data$OFFSET, fieldValue);
         }
-
 
         private static final OfByte is_write$LAYOUT = (OfByte)$LAYOUT.select(groupElement("is_write"));
 
@@ -4479,7 +4419,6 @@ public class kvm_run {
             struct.set(suberror$LAYOUT, suberror$OFFSET, fieldValue);
         }
 
-
         private static final OfInt ndata$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ndata"));
 
         /**
@@ -4523,7 +4462,6 @@ public class kvm_run {
         public static void ndata(MemorySegment struct, int fieldValue) {
             struct.set(ndata$LAYOUT, ndata$OFFSET, fieldValue);
         }
-
 
         private static final SequenceLayout data$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("data"));
 
@@ -4732,7 +4670,6 @@ public class kvm_run {
             struct.set(suberror$LAYOUT, suberror$OFFSET, fieldValue);
         }
 
-
         private static final OfInt ndata$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ndata"));
 
         /**
@@ -4776,7 +4713,6 @@ public class kvm_run {
         public static void ndata(MemorySegment struct, int fieldValue) {
             struct.set(ndata$LAYOUT, ndata$OFFSET, fieldValue);
         }
-
 
         private static final OfLong flags$LAYOUT = (OfLong)$LAYOUT.select(groupElement("flags"));
 
@@ -4822,7 +4758,6 @@ public class kvm_run {
             struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
         }
 
-
         private static final OfByte insn_size$LAYOUT = (OfByte)$LAYOUT.select(groupElement("$anon$414:4"), groupElement("$anon$415:5"), groupElement("insn_size"));
 
         /**
@@ -4866,7 +4801,6 @@ public class kvm_run {
         public static void insn_size(MemorySegment struct, byte fieldValue) {
             struct.set(insn_size$LAYOUT, insn_size$OFFSET, fieldValue);
         }
-
 
         private static final SequenceLayout insn_bytes$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$414:4"), groupElement("$anon$415:5"), groupElement("insn_bytes"));
 
@@ -5210,7 +5144,6 @@ public class kvm_run {
             struct.set(nr$LAYOUT, nr$OFFSET, fieldValue);
         }
 
-
         private static final OfLong ret$LAYOUT = (OfLong)$LAYOUT.select(groupElement("ret"));
 
         /**
@@ -5254,7 +5187,6 @@ public class kvm_run {
         public static void ret(MemorySegment struct, long fieldValue) {
             struct.set(ret$LAYOUT, ret$OFFSET, fieldValue);
         }
-
 
         private static final SequenceLayout args$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("args"));
 
@@ -5458,7 +5390,6 @@ public class kvm_run {
             struct.set(subchannel_id$LAYOUT, subchannel_id$OFFSET, fieldValue);
         }
 
-
         private static final OfShort subchannel_nr$LAYOUT = (OfShort)$LAYOUT.select(groupElement("subchannel_nr"));
 
         /**
@@ -5502,7 +5433,6 @@ public class kvm_run {
         public static void subchannel_nr(MemorySegment struct, short fieldValue) {
             struct.set(subchannel_nr$LAYOUT, subchannel_nr$OFFSET, fieldValue);
         }
-
 
         private static final OfInt io_int_parm$LAYOUT = (OfInt)$LAYOUT.select(groupElement("io_int_parm"));
 
@@ -5548,7 +5478,6 @@ public class kvm_run {
             struct.set(io_int_parm$LAYOUT, io_int_parm$OFFSET, fieldValue);
         }
 
-
         private static final OfInt io_int_word$LAYOUT = (OfInt)$LAYOUT.select(groupElement("io_int_word"));
 
         /**
@@ -5593,7 +5522,6 @@ public class kvm_run {
             struct.set(io_int_word$LAYOUT, io_int_word$OFFSET, fieldValue);
         }
 
-
         private static final OfInt ipb$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ipb"));
 
         /**
@@ -5637,7 +5565,6 @@ public class kvm_run {
         public static void ipb(MemorySegment struct, int fieldValue) {
             struct.set(ipb$LAYOUT, ipb$OFFSET, fieldValue);
         }
-
 
         private static final OfByte dequeued$LAYOUT = (OfByte)$LAYOUT.select(groupElement("dequeued"));
 
@@ -5921,7 +5848,6 @@ public class kvm_run {
             struct.set(type$LAYOUT, type$OFFSET, fieldValue);
         }
 
-
         private static final OfInt ndata$LAYOUT = (OfInt)$LAYOUT.select(groupElement("ndata"));
 
         /**
@@ -5966,7 +5892,6 @@ public class kvm_run {
             struct.set(ndata$LAYOUT, ndata$OFFSET, fieldValue);
         }
 
-
         private static final OfLong flags$LAYOUT = (OfLong)$LAYOUT.select(groupElement("$anon$455:4"), groupElement("flags"));
 
         /**
@@ -6010,7 +5935,6 @@ public class kvm_run {
         public static void flags(MemorySegment struct, long fieldValue) {
             struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
         }
-
 
         private static final SequenceLayout data$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$455:4"), groupElement("data"));
 
@@ -6214,7 +6138,6 @@ public class kvm_run {
             struct.set(addr$LAYOUT, addr$OFFSET, fieldValue);
         }
 
-
         private static final OfByte ar$LAYOUT = (OfByte)$LAYOUT.select(groupElement("ar"));
 
         /**
@@ -6258,7 +6181,6 @@ public class kvm_run {
         public static void ar(MemorySegment struct, byte fieldValue) {
             struct.set(ar$LAYOUT, ar$OFFSET, fieldValue);
         }
-
 
         private static final OfByte reserved$LAYOUT = (OfByte)$LAYOUT.select(groupElement("reserved"));
 
@@ -6304,7 +6226,6 @@ public class kvm_run {
             struct.set(reserved$LAYOUT, reserved$OFFSET, fieldValue);
         }
 
-
         private static final OfByte fc$LAYOUT = (OfByte)$LAYOUT.select(groupElement("fc"));
 
         /**
@@ -6349,7 +6270,6 @@ public class kvm_run {
             struct.set(fc$LAYOUT, fc$OFFSET, fieldValue);
         }
 
-
         private static final OfByte sel1$LAYOUT = (OfByte)$LAYOUT.select(groupElement("sel1"));
 
         /**
@@ -6393,7 +6313,6 @@ public class kvm_run {
         public static void sel1(MemorySegment struct, byte fieldValue) {
             struct.set(sel1$LAYOUT, sel1$OFFSET, fieldValue);
         }
-
 
         private static final OfShort sel2$LAYOUT = (OfShort)$LAYOUT.select(groupElement("sel2"));
 
@@ -6669,7 +6588,6 @@ public class kvm_run {
             struct.set(esr_iss$LAYOUT, esr_iss$OFFSET, fieldValue);
         }
 
-
         private static final OfLong fault_ipa$LAYOUT = (OfLong)$LAYOUT.select(groupElement("fault_ipa"));
 
         /**
@@ -6836,7 +6754,6 @@ public class kvm_run {
             struct.set(error$LAYOUT, error$OFFSET, fieldValue);
         }
 
-
         private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 
         /**
@@ -6914,7 +6831,6 @@ public class kvm_run {
             pad$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
         }
 
-
         private static final OfInt reason$LAYOUT = (OfInt)$LAYOUT.select(groupElement("reason"));
 
         /**
@@ -6959,7 +6875,6 @@ public class kvm_run {
             struct.set(reason$LAYOUT, reason$OFFSET, fieldValue);
         }
 
-
         private static final OfInt index$LAYOUT = (OfInt)$LAYOUT.select(groupElement("index"));
 
         /**
@@ -7003,7 +6918,6 @@ public class kvm_run {
         public static void index(MemorySegment struct, int fieldValue) {
             struct.set(index$LAYOUT, index$OFFSET, fieldValue);
         }
-
 
         private static final OfLong data$LAYOUT = (OfLong)$LAYOUT.select(groupElement("data"));
 
@@ -7169,7 +7083,6 @@ public class kvm_run {
             struct.set(extension_id$LAYOUT, extension_id$OFFSET, fieldValue);
         }
 
-
         private static final OfLong function_id$LAYOUT = (OfLong)$LAYOUT.select(groupElement("function_id"));
 
         /**
@@ -7213,7 +7126,6 @@ public class kvm_run {
         public static void function_id(MemorySegment struct, long fieldValue) {
             struct.set(function_id$LAYOUT, function_id$OFFSET, fieldValue);
         }
-
 
         private static final SequenceLayout args$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("args"));
 
@@ -7291,7 +7203,6 @@ public class kvm_run {
         public static void args(MemorySegment struct, long index0, long fieldValue) {
             args$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
         }
-
 
         private static final SequenceLayout ret$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("ret"));
 
@@ -7490,7 +7401,6 @@ public class kvm_run {
             struct.set(csr_num$LAYOUT, csr_num$OFFSET, fieldValue);
         }
 
-
         private static final OfLong new_value$LAYOUT = (OfLong)$LAYOUT.select(groupElement("new_value"));
 
         /**
@@ -7535,7 +7445,6 @@ public class kvm_run {
             struct.set(new_value$LAYOUT, new_value$OFFSET, fieldValue);
         }
 
-
         private static final OfLong write_mask$LAYOUT = (OfLong)$LAYOUT.select(groupElement("write_mask"));
 
         /**
@@ -7579,7 +7488,6 @@ public class kvm_run {
         public static void write_mask(MemorySegment struct, long fieldValue) {
             struct.set(write_mask$LAYOUT, write_mask$OFFSET, fieldValue);
         }
-
 
         private static final OfLong ret_value$LAYOUT = (OfLong)$LAYOUT.select(groupElement("ret_value"));
 
@@ -7854,7 +7762,6 @@ public class kvm_run {
         public static void regs(MemorySegment struct, MemorySegment fieldValue) {
             MemorySegment.copy(fieldValue, 0L, struct, regs$OFFSET, regs$LAYOUT.byteSize());
         }
-
 
         private static final SequenceLayout padding$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("padding"));
 

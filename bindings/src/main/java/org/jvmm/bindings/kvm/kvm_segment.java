@@ -105,7 +105,6 @@ public class kvm_segment {
         struct.set(base$LAYOUT, base$OFFSET, fieldValue);
     }
 
-
     private static final OfInt limit$LAYOUT = (OfInt)$LAYOUT.select(groupElement("limit"));
 
     /**
@@ -149,7 +148,6 @@ public class kvm_segment {
     public static void limit(MemorySegment struct, int fieldValue) {
         struct.set(limit$LAYOUT, limit$OFFSET, fieldValue);
     }
-
 
     private static final OfShort selector$LAYOUT = (OfShort)$LAYOUT.select(groupElement("selector"));
 
@@ -195,7 +193,6 @@ public class kvm_segment {
         struct.set(selector$LAYOUT, selector$OFFSET, fieldValue);
     }
 
-
     private static final OfByte type$LAYOUT = (OfByte)$LAYOUT.select(groupElement("type"));
 
     /**
@@ -239,7 +236,6 @@ public class kvm_segment {
     public static void type(MemorySegment struct, byte fieldValue) {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
-
 
     private static final OfByte present$LAYOUT = (OfByte)$LAYOUT.select(groupElement("present"));
 
@@ -285,7 +281,6 @@ public class kvm_segment {
         struct.set(present$LAYOUT, present$OFFSET, fieldValue);
     }
 
-
     private static final OfByte dpl$LAYOUT = (OfByte)$LAYOUT.select(groupElement("dpl"));
 
     /**
@@ -329,7 +324,6 @@ public class kvm_segment {
     public static void dpl(MemorySegment struct, byte fieldValue) {
         struct.set(dpl$LAYOUT, dpl$OFFSET, fieldValue);
     }
-
 
     private static final OfByte db$LAYOUT = (OfByte)$LAYOUT.select(groupElement("db"));
 
@@ -375,7 +369,6 @@ public class kvm_segment {
         struct.set(db$LAYOUT, db$OFFSET, fieldValue);
     }
 
-
     private static final OfByte s$LAYOUT = (OfByte)$LAYOUT.select(groupElement("s"));
 
     /**
@@ -419,7 +412,6 @@ public class kvm_segment {
     public static void s(MemorySegment struct, byte fieldValue) {
         struct.set(s$LAYOUT, s$OFFSET, fieldValue);
     }
-
 
     private static final OfByte l$LAYOUT = (OfByte)$LAYOUT.select(groupElement("l"));
 
@@ -465,7 +457,6 @@ public class kvm_segment {
         struct.set(l$LAYOUT, l$OFFSET, fieldValue);
     }
 
-
     private static final OfByte g$LAYOUT = (OfByte)$LAYOUT.select(groupElement("g"));
 
     /**
@@ -509,7 +500,6 @@ public class kvm_segment {
     public static void g(MemorySegment struct, byte fieldValue) {
         struct.set(g$LAYOUT, g$OFFSET, fieldValue);
     }
-
 
     private static final OfByte avl$LAYOUT = (OfByte)$LAYOUT.select(groupElement("avl"));
 
@@ -555,7 +545,6 @@ public class kvm_segment {
         struct.set(avl$LAYOUT, avl$OFFSET, fieldValue);
     }
 
-
     private static final OfByte unusable$LAYOUT = (OfByte)$LAYOUT.select(groupElement("unusable"));
 
     /**
@@ -599,7 +588,6 @@ public class kvm_segment {
     public static void unusable(MemorySegment struct, byte fieldValue) {
         struct.set(unusable$LAYOUT, unusable$OFFSET, fieldValue);
     }
-
 
     private static final OfByte padding$LAYOUT = (OfByte)$LAYOUT.select(groupElement("padding"));
 

@@ -90,7 +90,6 @@ public class kvm_signal_mask {
         struct.set(len$LAYOUT, len$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_sigset$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$637:2"), groupElement("__empty_sigset"));
 
     /**
@@ -134,7 +133,6 @@ public class kvm_signal_mask {
     public static void __empty_sigset(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_sigset$OFFSET, __empty_sigset$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout sigset$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$637:2"), groupElement("sigset"));
 

@@ -115,7 +115,6 @@ public class kvm_sregs {
         MemorySegment.copy(fieldValue, 0L, struct, cs$OFFSET, cs$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout ds$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("ds"));
 
     /**
@@ -159,7 +158,6 @@ public class kvm_sregs {
     public static void ds(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, ds$OFFSET, ds$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout es$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("es"));
 
@@ -205,7 +203,6 @@ public class kvm_sregs {
         MemorySegment.copy(fieldValue, 0L, struct, es$OFFSET, es$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout fs$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("fs"));
 
     /**
@@ -249,7 +246,6 @@ public class kvm_sregs {
     public static void fs(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, fs$OFFSET, fs$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout gs$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("gs"));
 
@@ -295,7 +291,6 @@ public class kvm_sregs {
         MemorySegment.copy(fieldValue, 0L, struct, gs$OFFSET, gs$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout ss$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("ss"));
 
     /**
@@ -339,7 +334,6 @@ public class kvm_sregs {
     public static void ss(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, ss$OFFSET, ss$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout tr$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("tr"));
 
@@ -385,7 +379,6 @@ public class kvm_sregs {
         MemorySegment.copy(fieldValue, 0L, struct, tr$OFFSET, tr$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout ldt$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("ldt"));
 
     /**
@@ -429,7 +422,6 @@ public class kvm_sregs {
     public static void ldt(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, ldt$OFFSET, ldt$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout gdt$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("gdt"));
 
@@ -475,7 +467,6 @@ public class kvm_sregs {
         MemorySegment.copy(fieldValue, 0L, struct, gdt$OFFSET, gdt$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout idt$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("idt"));
 
     /**
@@ -519,7 +510,6 @@ public class kvm_sregs {
     public static void idt(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, idt$OFFSET, idt$LAYOUT.byteSize());
     }
-
 
     private static final OfLong cr0$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr0"));
 
@@ -565,7 +555,6 @@ public class kvm_sregs {
         struct.set(cr0$LAYOUT, cr0$OFFSET, fieldValue);
     }
 
-
     private static final OfLong cr2$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr2"));
 
     /**
@@ -609,7 +598,6 @@ public class kvm_sregs {
     public static void cr2(MemorySegment struct, long fieldValue) {
         struct.set(cr2$LAYOUT, cr2$OFFSET, fieldValue);
     }
-
 
     private static final OfLong cr3$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr3"));
 
@@ -655,7 +643,6 @@ public class kvm_sregs {
         struct.set(cr3$LAYOUT, cr3$OFFSET, fieldValue);
     }
 
-
     private static final OfLong cr4$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr4"));
 
     /**
@@ -699,7 +686,6 @@ public class kvm_sregs {
     public static void cr4(MemorySegment struct, long fieldValue) {
         struct.set(cr4$LAYOUT, cr4$OFFSET, fieldValue);
     }
-
 
     private static final OfLong cr8$LAYOUT = (OfLong)$LAYOUT.select(groupElement("cr8"));
 
@@ -745,7 +731,6 @@ public class kvm_sregs {
         struct.set(cr8$LAYOUT, cr8$OFFSET, fieldValue);
     }
 
-
     private static final OfLong efer$LAYOUT = (OfLong)$LAYOUT.select(groupElement("efer"));
 
     /**
@@ -790,7 +775,6 @@ public class kvm_sregs {
         struct.set(efer$LAYOUT, efer$OFFSET, fieldValue);
     }
 
-
     private static final OfLong apic_base$LAYOUT = (OfLong)$LAYOUT.select(groupElement("apic_base"));
 
     /**
@@ -834,7 +818,6 @@ public class kvm_sregs {
     public static void apic_base(MemorySegment struct, long fieldValue) {
         struct.set(apic_base$LAYOUT, apic_base$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout interrupt_bitmap$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("interrupt_bitmap"));
 

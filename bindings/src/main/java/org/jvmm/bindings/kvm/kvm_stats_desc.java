@@ -98,7 +98,6 @@ public class kvm_stats_desc {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfShort exponent$LAYOUT = (OfShort)$LAYOUT.select(groupElement("exponent"));
 
     /**
@@ -142,7 +141,6 @@ public class kvm_stats_desc {
     public static void exponent(MemorySegment struct, short fieldValue) {
         struct.set(exponent$LAYOUT, exponent$OFFSET, fieldValue);
     }
-
 
     private static final OfShort size$LAYOUT = (OfShort)$LAYOUT.select(groupElement("size"));
 
@@ -188,7 +186,6 @@ public class kvm_stats_desc {
         struct.set(size$LAYOUT, size$OFFSET, fieldValue);
     }
 
-
     private static final OfInt offset$LAYOUT = (OfInt)$LAYOUT.select(groupElement("offset"));
 
     /**
@@ -232,7 +229,6 @@ public class kvm_stats_desc {
     public static void offset(MemorySegment struct, int fieldValue) {
         struct.set(offset$LAYOUT, offset$OFFSET, fieldValue);
     }
-
 
     private static final OfInt bucket_size$LAYOUT = (OfInt)$LAYOUT.select(groupElement("bucket_size"));
 
@@ -278,7 +274,6 @@ public class kvm_stats_desc {
         struct.set(bucket_size$LAYOUT, bucket_size$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout __empty_name$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$2185:2"), groupElement("__empty_name"));
 
     /**
@@ -322,7 +317,6 @@ public class kvm_stats_desc {
     public static void __empty_name(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_name$OFFSET, __empty_name$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout name$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$2185:2"), groupElement("name"));
 

@@ -91,7 +91,6 @@ public class kvm_stats_header {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final OfInt name_size$LAYOUT = (OfInt)$LAYOUT.select(groupElement("name_size"));
 
     /**
@@ -135,7 +134,6 @@ public class kvm_stats_header {
     public static void name_size(MemorySegment struct, int fieldValue) {
         struct.set(name_size$LAYOUT, name_size$OFFSET, fieldValue);
     }
-
 
     private static final OfInt num_desc$LAYOUT = (OfInt)$LAYOUT.select(groupElement("num_desc"));
 
@@ -181,7 +179,6 @@ public class kvm_stats_header {
         struct.set(num_desc$LAYOUT, num_desc$OFFSET, fieldValue);
     }
 
-
     private static final OfInt id_offset$LAYOUT = (OfInt)$LAYOUT.select(groupElement("id_offset"));
 
     /**
@@ -226,7 +223,6 @@ public class kvm_stats_header {
         struct.set(id_offset$LAYOUT, id_offset$OFFSET, fieldValue);
     }
 
-
     private static final OfInt desc_offset$LAYOUT = (OfInt)$LAYOUT.select(groupElement("desc_offset"));
 
     /**
@@ -270,7 +266,6 @@ public class kvm_stats_header {
     public static void desc_offset(MemorySegment struct, int fieldValue) {
         struct.set(desc_offset$LAYOUT, desc_offset$OFFSET, fieldValue);
     }
-
 
     private static final OfInt data_offset$LAYOUT = (OfInt)$LAYOUT.select(groupElement("data_offset"));
 

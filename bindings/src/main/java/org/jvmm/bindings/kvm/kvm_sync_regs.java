@@ -85,7 +85,6 @@ public class kvm_sync_regs {
         MemorySegment.copy(fieldValue, 0L, struct, regs$OFFSET, regs$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout sregs$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("sregs"));
 
     /**
@@ -129,7 +128,6 @@ public class kvm_sync_regs {
     public static void sregs(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, sregs$OFFSET, sregs$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout events$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("events"));
 

@@ -91,7 +91,6 @@ public class kvm_translation {
         struct.set(linear_address$LAYOUT, linear_address$OFFSET, fieldValue);
     }
 
-
     private static final OfLong physical_address$LAYOUT = (OfLong)$LAYOUT.select(groupElement("physical_address"));
 
     /**
@@ -135,7 +134,6 @@ public class kvm_translation {
     public static void physical_address(MemorySegment struct, long fieldValue) {
         struct.set(physical_address$LAYOUT, physical_address$OFFSET, fieldValue);
     }
-
 
     private static final OfByte valid$LAYOUT = (OfByte)$LAYOUT.select(groupElement("valid"));
 
@@ -181,7 +179,6 @@ public class kvm_translation {
         struct.set(valid$LAYOUT, valid$OFFSET, fieldValue);
     }
 
-
     private static final OfByte writeable$LAYOUT = (OfByte)$LAYOUT.select(groupElement("writeable"));
 
     /**
@@ -226,7 +223,6 @@ public class kvm_translation {
         struct.set(writeable$LAYOUT, writeable$OFFSET, fieldValue);
     }
 
-
     private static final OfByte usermode$LAYOUT = (OfByte)$LAYOUT.select(groupElement("usermode"));
 
     /**
@@ -270,7 +266,6 @@ public class kvm_translation {
     public static void usermode(MemorySegment struct, byte fieldValue) {
         struct.set(usermode$LAYOUT, usermode$OFFSET, fieldValue);
     }
-
 
     private static final SequenceLayout pad$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("pad"));
 

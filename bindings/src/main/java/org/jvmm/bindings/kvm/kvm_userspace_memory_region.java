@@ -89,7 +89,6 @@ public class kvm_userspace_memory_region {
         struct.set(slot$LAYOUT, slot$OFFSET, fieldValue);
     }
 
-
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
     /**
@@ -133,7 +132,6 @@ public class kvm_userspace_memory_region {
     public static void flags(MemorySegment struct, int fieldValue) {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
-
 
     private static final OfLong guest_phys_addr$LAYOUT = (OfLong)$LAYOUT.select(groupElement("guest_phys_addr"));
 
@@ -179,7 +177,6 @@ public class kvm_userspace_memory_region {
         struct.set(guest_phys_addr$LAYOUT, guest_phys_addr$OFFSET, fieldValue);
     }
 
-
     private static final OfLong memory_size$LAYOUT = (OfLong)$LAYOUT.select(groupElement("memory_size"));
 
     /**
@@ -223,7 +220,6 @@ public class kvm_userspace_memory_region {
     public static void memory_size(MemorySegment struct, long fieldValue) {
         struct.set(memory_size$LAYOUT, memory_size$OFFSET, fieldValue);
     }
-
 
     private static final OfLong userspace_addr$LAYOUT = (OfLong)$LAYOUT.select(groupElement("userspace_addr"));
 

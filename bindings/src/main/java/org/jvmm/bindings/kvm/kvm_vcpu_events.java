@@ -122,7 +122,6 @@ public class kvm_vcpu_events {
         MemorySegment.copy(fieldValue, 0L, struct, exception$OFFSET, exception$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout interrupt$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("interrupt"));
 
     /**
@@ -166,7 +165,6 @@ public class kvm_vcpu_events {
     public static void interrupt(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, interrupt$OFFSET, interrupt$LAYOUT.byteSize());
     }
-
 
     private static final GroupLayout nmi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("nmi"));
 
@@ -212,7 +210,6 @@ public class kvm_vcpu_events {
         MemorySegment.copy(fieldValue, 0L, struct, nmi$OFFSET, nmi$LAYOUT.byteSize());
     }
 
-
     private static final OfInt sipi_vector$LAYOUT = (OfInt)$LAYOUT.select(groupElement("sipi_vector"));
 
     /**
@@ -256,7 +253,6 @@ public class kvm_vcpu_events {
     public static void sipi_vector(MemorySegment struct, int fieldValue) {
         struct.set(sipi_vector$LAYOUT, sipi_vector$OFFSET, fieldValue);
     }
-
 
     private static final OfInt flags$LAYOUT = (OfInt)$LAYOUT.select(groupElement("flags"));
 
@@ -302,7 +298,6 @@ public class kvm_vcpu_events {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout smi$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("smi"));
 
     /**
@@ -347,7 +342,6 @@ public class kvm_vcpu_events {
         MemorySegment.copy(fieldValue, 0L, struct, smi$OFFSET, smi$LAYOUT.byteSize());
     }
 
-
     private static final GroupLayout triple_fault$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("triple_fault"));
 
     /**
@@ -391,7 +385,6 @@ public class kvm_vcpu_events {
     public static void triple_fault(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, triple_fault$OFFSET, triple_fault$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout reserved$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("reserved"));
 
@@ -470,7 +463,6 @@ public class kvm_vcpu_events {
         reserved$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
-
     private static final OfByte exception_has_payload$LAYOUT = (OfByte)$LAYOUT.select(groupElement("exception_has_payload"));
 
     /**
@@ -514,7 +506,6 @@ public class kvm_vcpu_events {
     public static void exception_has_payload(MemorySegment struct, byte fieldValue) {
         struct.set(exception_has_payload$LAYOUT, exception_has_payload$OFFSET, fieldValue);
     }
-
 
     private static final OfLong exception_payload$LAYOUT = (OfLong)$LAYOUT.select(groupElement("exception_payload"));
 
@@ -636,7 +627,6 @@ public class kvm_vcpu_events {
             struct.set(injected$LAYOUT, injected$OFFSET, fieldValue);
         }
 
-
         private static final OfByte nr$LAYOUT = (OfByte)$LAYOUT.select(groupElement("nr"));
 
         /**
@@ -680,7 +670,6 @@ public class kvm_vcpu_events {
         public static void nr(MemorySegment struct, byte fieldValue) {
             struct.set(nr$LAYOUT, nr$OFFSET, fieldValue);
         }
-
 
         private static final OfByte has_error_code$LAYOUT = (OfByte)$LAYOUT.select(groupElement("has_error_code"));
 
@@ -726,7 +715,6 @@ public class kvm_vcpu_events {
             struct.set(has_error_code$LAYOUT, has_error_code$OFFSET, fieldValue);
         }
 
-
         private static final OfByte pending$LAYOUT = (OfByte)$LAYOUT.select(groupElement("pending"));
 
         /**
@@ -770,7 +758,6 @@ public class kvm_vcpu_events {
         public static void pending(MemorySegment struct, byte fieldValue) {
             struct.set(pending$LAYOUT, pending$OFFSET, fieldValue);
         }
-
 
         private static final OfInt error_code$LAYOUT = (OfInt)$LAYOUT.select(groupElement("error_code"));
 
@@ -936,7 +923,6 @@ public class kvm_vcpu_events {
             struct.set(injected$LAYOUT, injected$OFFSET, fieldValue);
         }
 
-
         private static final OfByte nr$LAYOUT = (OfByte)$LAYOUT.select(groupElement("nr"));
 
         /**
@@ -981,7 +967,6 @@ public class kvm_vcpu_events {
             struct.set(nr$LAYOUT, nr$OFFSET, fieldValue);
         }
 
-
         private static final OfByte soft$LAYOUT = (OfByte)$LAYOUT.select(groupElement("soft"));
 
         /**
@@ -1025,7 +1010,6 @@ public class kvm_vcpu_events {
         public static void soft(MemorySegment struct, byte fieldValue) {
             struct.set(soft$LAYOUT, soft$OFFSET, fieldValue);
         }
-
 
         private static final OfByte shadow$LAYOUT = (OfByte)$LAYOUT.select(groupElement("shadow"));
 
@@ -1191,7 +1175,6 @@ public class kvm_vcpu_events {
             struct.set(injected$LAYOUT, injected$OFFSET, fieldValue);
         }
 
-
         private static final OfByte pending$LAYOUT = (OfByte)$LAYOUT.select(groupElement("pending"));
 
         /**
@@ -1236,7 +1219,6 @@ public class kvm_vcpu_events {
             struct.set(pending$LAYOUT, pending$OFFSET, fieldValue);
         }
 
-
         private static final OfByte masked$LAYOUT = (OfByte)$LAYOUT.select(groupElement("masked"));
 
         /**
@@ -1280,7 +1262,6 @@ public class kvm_vcpu_events {
         public static void masked(MemorySegment struct, byte fieldValue) {
             struct.set(masked$LAYOUT, masked$OFFSET, fieldValue);
         }
-
 
         private static final OfByte pad$LAYOUT = (OfByte)$LAYOUT.select(groupElement("pad"));
 
@@ -1446,7 +1427,6 @@ public class kvm_vcpu_events {
             struct.set(smm$LAYOUT, smm$OFFSET, fieldValue);
         }
 
-
         private static final OfByte pending$LAYOUT = (OfByte)$LAYOUT.select(groupElement("pending"));
 
         /**
@@ -1491,7 +1471,6 @@ public class kvm_vcpu_events {
             struct.set(pending$LAYOUT, pending$OFFSET, fieldValue);
         }
 
-
         private static final OfByte smm_inside_nmi$LAYOUT = (OfByte)$LAYOUT.select(groupElement("smm_inside_nmi"));
 
         /**
@@ -1535,7 +1514,6 @@ public class kvm_vcpu_events {
         public static void smm_inside_nmi(MemorySegment struct, byte fieldValue) {
             struct.set(smm_inside_nmi$LAYOUT, smm_inside_nmi$OFFSET, fieldValue);
         }
-
 
         private static final OfByte latched_init$LAYOUT = (OfByte)$LAYOUT.select(groupElement("latched_init"));
 

@@ -92,7 +92,6 @@ public class kvm_xen_exit {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
 
-
     private static final GroupLayout u$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("u"));
 
     /**
@@ -287,7 +286,6 @@ public class kvm_xen_exit {
                 struct.set(longmode$LAYOUT, longmode$OFFSET, fieldValue);
             }
 
-
             private static final OfInt cpl$LAYOUT = (OfInt)$LAYOUT.select(groupElement("cpl"));
 
             /**
@@ -331,7 +329,6 @@ public class kvm_xen_exit {
             public static void cpl(MemorySegment struct, int fieldValue) {
                 struct.set(cpl$LAYOUT, cpl$OFFSET, fieldValue);
             }
-
 
             private static final OfLong input$LAYOUT = (OfLong)$LAYOUT.select(groupElement("input"));
 
@@ -377,7 +374,6 @@ public class kvm_xen_exit {
                 struct.set(input$LAYOUT, input$OFFSET, fieldValue);
             }
 
-
             private static final OfLong result$LAYOUT = (OfLong)$LAYOUT.select(groupElement("result"));
 
             /**
@@ -421,7 +417,6 @@ public class kvm_xen_exit {
             public static void result(MemorySegment struct, long fieldValue) {
                 struct.set(result$LAYOUT, result$OFFSET, fieldValue);
             }
-
 
             private static final SequenceLayout params$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("params"));
 

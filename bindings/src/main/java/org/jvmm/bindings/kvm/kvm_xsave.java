@@ -123,7 +123,6 @@ public class kvm_xsave {
         region$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
-
     private static final GroupLayout __empty_extra$LAYOUT = (GroupLayout)$LAYOUT.select(groupElement("$anon$397:2"), groupElement("__empty_extra"));
 
     /**
@@ -167,7 +166,6 @@ public class kvm_xsave {
     public static void __empty_extra(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, __empty_extra$OFFSET, __empty_extra$LAYOUT.byteSize());
     }
-
 
     private static final SequenceLayout extra$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("$anon$397:2"), groupElement("extra"));
 
