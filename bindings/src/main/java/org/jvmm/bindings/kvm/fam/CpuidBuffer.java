@@ -7,16 +7,21 @@ import org.jvmm.bindings.kvm.kvm_cpuid2;
 import org.jvmm.bindings.kvm.kvm_cpuid_entry2;
 
 /**
- * A {@code struct kvm_cpuid2} with room for a fixed number of {@code entries}: CPUID leaves for KVM_GET_SUPPORTED_CPUID, KVM_GET_CPUID2 and KVM_SET_CPUID2.
+ * A {@code struct kvm_cpuid2} with room for a fixed number of {@code entries}: CPUID leaves for
+ * KVM_GET_SUPPORTED_CPUID, KVM_GET_CPUID2 and KVM_SET_CPUID2.
  *
  * <p>The generated {@code kvm_cpuid2} layout ends in a zero-length {@code entries} sequence, as the C
  * flexible array member does, so it cannot describe the buffer KVM actually reads. This wrapper
  * allocates header plus {@code capacity} entries in one segment and keeps every entry access
- * inside that capacity. Used with {@code KVM_GET_SUPPORTED_CPUID}, {@code KVM_GET_SUPPORTED_HV_CPUID}, {@code KVM_GET_CPUID2} and {@code KVM_SET_CPUID2}.
+ * inside that capacity. Used with {@code KVM_GET_SUPPORTED_CPUID}, {@code
+ * KVM_GET_SUPPORTED_HV_CPUID}, {@code KVM_GET_CPUID2} and {@code KVM_SET_CPUID2}.
  */
 public final class CpuidBuffer {
 
-    /** KVM_MAX_CPUID_ENTRIES in the kernel's arch/x86/include/asm/kvm_host.h (256 since Linux 5.11; KVM rejects a larger nent with E2BIG). */
+    /**
+     * KVM_MAX_CPUID_ENTRIES in the kernel's arch/x86/include/asm/kvm_host.h (256 since Linux 5.11;
+     * KVM rejects a larger nent with E2BIG).
+     */
     public static final int MAX_ENTRIES = 256;
 
     private final MemorySegment segment;
@@ -69,7 +74,10 @@ public final class CpuidBuffer {
         return segment.asSlice(kvm_cpuid2.entries$offset(), (long) capacity * kvm_cpuid_entry2.sizeof());
     }
 
-    /** Entry {@code index} (0 &le; index &lt; capacity) as a {@code kvm_cpuid_entry2} slice of this buffer. */
+    /**
+     * Entry {@code index} (0 &le; index &lt; capacity) as a {@code kvm_cpuid_entry2} slice of this
+     * buffer.
+     */
     public MemorySegment entry(int index) {
         return kvm_cpuid_entry2.asSlice(entries(), checkIndex(index));
     }

@@ -7,7 +7,8 @@ import org.jvmm.bindings.kvm.kvm_irq_routing;
 import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
 
 /**
- * A {@code struct kvm_irq_routing} with room for a fixed number of {@code entries}: the GSI routing table for KVM_SET_GSI_ROUTING.
+ * A {@code struct kvm_irq_routing} with room for a fixed number of {@code entries}: the GSI routing
+ * table for KVM_SET_GSI_ROUTING.
  *
  * <p>The generated {@code kvm_irq_routing} layout ends in a zero-length {@code entries} sequence, as the C
  * flexible array member does, so it cannot describe the buffer KVM actually reads. This wrapper
@@ -16,7 +17,10 @@ import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
  */
 public final class IrqRoutingBuffer {
 
-    /** KVM_MAX_IRQ_ROUTES in the kernel's include/linux/kvm_host.h (4096 on x86); KVM_SET_GSI_ROUTING rejects more with EINVAL. */
+    /**
+     * KVM_MAX_IRQ_ROUTES in the kernel's include/linux/kvm_host.h (4096 on x86);
+     * KVM_SET_GSI_ROUTING rejects more with EINVAL.
+     */
     public static final int MAX_ENTRIES = 4096;
 
     private final MemorySegment segment;
@@ -69,7 +73,10 @@ public final class IrqRoutingBuffer {
         return segment.asSlice(kvm_irq_routing.entries$offset(), (long) capacity * kvm_irq_routing_entry.sizeof());
     }
 
-    /** Entry {@code index} (0 &le; index &lt; capacity) as a {@code kvm_irq_routing_entry} slice of this buffer. */
+    /**
+     * Entry {@code index} (0 &le; index &lt; capacity) as a {@code kvm_irq_routing_entry} slice of
+     * this buffer.
+     */
     public MemorySegment entry(int index) {
         return kvm_irq_routing_entry.asSlice(entries(), checkIndex(index));
     }

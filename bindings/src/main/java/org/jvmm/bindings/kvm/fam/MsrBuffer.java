@@ -7,16 +7,21 @@ import org.jvmm.bindings.kvm.kvm_msrs;
 import org.jvmm.bindings.kvm.kvm_msr_entry;
 
 /**
- * A {@code struct kvm_msrs} with room for a fixed number of {@code entries}: MSR index/value pairs for KVM_GET_MSRS and KVM_SET_MSRS.
+ * A {@code struct kvm_msrs} with room for a fixed number of {@code entries}: MSR index/value pairs
+ * for KVM_GET_MSRS and KVM_SET_MSRS.
  *
  * <p>The generated {@code kvm_msrs} layout ends in a zero-length {@code entries} sequence, as the C
  * flexible array member does, so it cannot describe the buffer KVM actually reads. This wrapper
  * allocates header plus {@code capacity} entries in one segment and keeps every entry access
- * inside that capacity. Used with {@code KVM_GET_MSRS} and {@code KVM_SET_MSRS} (which return how many entries they processed).
+ * inside that capacity. Used with {@code KVM_GET_MSRS} and {@code KVM_SET_MSRS} (which return how
+ * many entries they processed).
  */
 public final class MsrBuffer {
 
-    /** MAX_IO_MSRS - 1: arch/x86/kvm/x86.c defines MAX_IO_MSRS as 256 and rejects nmsrs &gt;= MAX_IO_MSRS with E2BIG. */
+    /**
+     * MAX_IO_MSRS - 1: arch/x86/kvm/x86.c defines MAX_IO_MSRS as 256 and rejects nmsrs &gt;=
+     * MAX_IO_MSRS with E2BIG.
+     */
     public static final int MAX_ENTRIES = 255;
 
     private final MemorySegment segment;

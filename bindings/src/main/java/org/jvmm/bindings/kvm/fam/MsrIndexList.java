@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 import org.jvmm.bindings.kvm.kvm_msr_list;
 
 /**
- * A {@code struct kvm_msr_list} with room for a fixed number of {@code indices}: MSR numbers from KVM_GET_MSR_INDEX_LIST and KVM_GET_MSR_FEATURE_INDEX_LIST.
+ * A {@code struct kvm_msr_list} with room for a fixed number of {@code indices}: MSR numbers from
+ * KVM_GET_MSR_INDEX_LIST and KVM_GET_MSR_FEATURE_INDEX_LIST.
  *
  * <p>The generated {@code kvm_msr_list} layout ends in a zero-length {@code indices} sequence, as the C
  * flexible array member does, so it cannot describe the buffer KVM actually reads. This wrapper
@@ -16,7 +17,11 @@ import org.jvmm.bindings.kvm.kvm_msr_list;
  */
 public final class MsrIndexList {
 
-    /** A generous bound: KVM's list (msrs_to_save plus emulated MSRs in arch/x86/kvm/x86.c) has a few hundred entries; when nmsrs is too small KVM fails with E2BIG and stores the needed count in nmsrs. */
+    /**
+     * A generous bound: KVM's list (msrs_to_save plus emulated MSRs in arch/x86/kvm/x86.c) has a
+     * few hundred entries; when nmsrs is too small KVM fails with E2BIG and stores the needed count
+     * in nmsrs.
+     */
     public static final int MAX_ENTRIES = 1024;
 
     private final MemorySegment segment;
