@@ -142,19 +142,37 @@ public final class LibC {
     }
 
     static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        Module module = LibC.class.getModule();
-        if (!module.isNativeAccessEnabled()) {
-            throw new IllegalCallerException("native access is not enabled for jvmm, so libc's " + name
-                    + " cannot be called: run java with " + NATIVE_ACCESS_FLAG
-                    + " (or the jar manifest attribute Enable-Native-Access: ALL-UNNAMED)");
+        if (!LibC.class.getModule().isNativeAccessEnabled()) {
+            throw nativeAccessDisabled(name);
         }
         MemorySegment address = LIBC.find(name).orElseThrow(
                 () -> new UnsatisfiedLinkError("libc has no symbol " + name));
         return LINKER.downcallHandle(address, descriptor, options);
     }
 
-    static AssertionError unexpected(Throwable t) {
-        return new AssertionError("native call threw", t);
+    private static IllegalCallerException nativeAccessDisabled(String function) {
+        return new IllegalCallerException("native access is not enabled, so jvmm cannot call libc's " + function
+                + ": run java with " + NATIVE_ACCESS_FLAG
+                + " (or put Enable-Native-Access: ALL-UNNAMED in the jar manifest)");
+    }
+
+    /**
+     * Turns what a {@code try { invokeExact } catch (Throwable)} caught into something to rethrow.
+     * Downcalls throw nothing themselves; what arrives here is a holder class failing to link,
+     * which must surface with its own message (e.g. the native-access hint), not be wrapped.
+     */
+    static RuntimeException unexpected(Throwable t) {
+        Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+        if (!LibC.class.getModule().isNativeAccessEnabled()) {
+            return nativeAccessDisabled("functions");   // also covers a retried, already failed holder
+        }
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed unexpectedly", t);
     }
 
     // ---- ioctl ---------------------------------------------------------------------------------
@@ -605,21 +623,37 @@ public final class LibC {
 
     /** {@code gettid()}: the calling thread's kernel thread id. */
     public static int gettid() {
-        return callInt(gettid$.HANDLE);
+        try {
+            return (int) gettid$.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     /** {@code getpid()}. */
     public static int getpid() {
-        return callInt(getpid$.HANDLE);
+        try {
+            return (int) getpid$.HANDLE.invokeExact();
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     /** glibc's {@code SIGRTMIN} (34 with NPTL on Linux), the lowest signal free for applications. */
     public static int SIGRTMIN() {
-        return sigrt$.MIN;
+        try {
+            return sigrt$.MIN;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 
     /** glibc's {@code SIGRTMAX} (64 on Linux). */
     public static int SIGRTMAX() {
-        return sigrt$.MAX;
+        try {
+            return sigrt$.MAX;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
     }
 }

