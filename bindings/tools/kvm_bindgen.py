@@ -291,6 +291,7 @@ CLASS_TEMPLATE = '''/**
      * Reinterprets {{@code addr}} using target {{@code arena}} and {{@code cleanupAction}} (if any).
      * The returned segment has size {{@code elementCount * layout().byteSize()}}
      */
+    @SuppressWarnings("restricted")  // the caller vouches for addr, as with any reinterpret
     public static MemorySegment reinterpret(MemorySegment addr, long elementCount, Arena arena, Consumer<MemorySegment> cleanup) {{
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }}
@@ -533,6 +534,7 @@ HEADER_TEMPLATE = '''public class kvm_h {{
     public static final ValueLayout.OfLong C_LONG_LONG = ValueLayout.JAVA_LONG;
     public static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     public static final ValueLayout.OfDouble C_DOUBLE = ValueLayout.JAVA_DOUBLE;
+    @SuppressWarnings("restricted")  // a C pointer's target size is unknown, as in C
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
