@@ -137,10 +137,6 @@ public final class LibC {
         return captureState.get(JAVA_INT, ERRNO_OFFSET);
     }
 
-    static MemorySegment threadCapture() {
-        return CAPTURE.get();
-    }
-
     @SuppressWarnings("restricted")  // linking libc is this class's purpose; the module check is above
     static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (!LibC.class.getModule().isNativeAccessEnabled()) {
