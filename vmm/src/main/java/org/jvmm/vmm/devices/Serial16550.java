@@ -27,8 +27,11 @@ public final class Serial16550 implements BusDevice {
     public static final int COM1_BASE = 0x3f8;
     public static final int COM1_IRQ = 4;
     public static final int PORT_COUNT = 8;
-    /** vm-superio's bound; the guest cannot tell, as it drains until LSR.DR clears. */
-    public static final int RX_FIFO_SIZE = 64;
+    /**
+     * The 16550A's own FIFO depth. The guest can measure it: Linux's size_fifo() writes 256 bytes
+     * in loopback and counts what comes back, and a count of 64 would make it a U6_16550A.
+     */
+    public static final int RX_FIFO_SIZE = 16;
 
     static final int DATA = 0; // RBR read, THR write; DLL with DLAB
     static final int IER = 1; // DLM with DLAB
