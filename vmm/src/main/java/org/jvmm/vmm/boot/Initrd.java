@@ -37,6 +37,7 @@ public final class Initrd {
 
     /** Copies the initrd file into guest memory and returns where it went. */
     public static GuestLayout.Range load(Path file, LoadedKernel kernel, GuestMemory mem) {
+        KernelImage.requireRegularFile(file);
         try (Arena arena = Arena.ofConfined();
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();

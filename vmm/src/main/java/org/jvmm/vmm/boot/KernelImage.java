@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.jvmm.vmm.memory.GuestMemory;
@@ -19,6 +20,7 @@ public final class KernelImage {
 
     /** Loads a bzImage or ELF vmlinux into {@code mem}. */
     public static LoadedKernel load(Path file, GuestMemory mem) {
+        requireRegularFile(file);
         try (Arena arena = Arena.ofConfined();
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment image = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
@@ -31,6 +33,13 @@ public final class KernelImage {
             throw new KernelImageException(file, "not a kernel image (no bzImage or ELF header)");
         } catch (IOException e) {
             throw new KernelImageException(file, "cannot read: " + describe(e));
+        }
+    }
+
+    /** Mapping a directory or device fails with an obscure errno; say what is wrong instead. */
+    static void requireRegularFile(Path file) {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new KernelImageException(file, "not a regular file");
         }
     }
 

@@ -8,7 +8,8 @@ import org.jvmm.vmm.bus.BusDevice;
  * The part of the PS/2 controller a keyboard-less guest touches: the reset line and the probes
  * around it. Linux with {@code reboot=k} waits for the input buffer to drain (status bit 1) and
  * writes 0xFE to port 0x64 (arch/x86/kernel/reboot.c, BOOT_KBD); that reaches
- * {@code resetListener}. There is no keyboard or mouse behind it and no IRQ.
+ * {@code resetListener}, as does clearing bit 0 of the output port through command 0xD1.
+ * There is no keyboard or mouse behind it and no IRQ.
  *
  * <p>The device spans ports 0x60..0x64 like Firecracker's, so offset 0 is the data port and
  * offset 4 the status/command port. Command set: IBM PS/2 technical reference (8042 commands).
@@ -33,7 +34,11 @@ public final class I8042 implements BusDevice {
     static final int CMD_TEST_KBD = 0xab;
     static final int CMD_DISABLE_KBD = 0xad;
     static final int CMD_ENABLE_KBD = 0xae;
+    static final int CMD_WRITE_OUTPUT_PORT = 0xd1;
     static final int CMD_PULSE_RESET = 0xfe;
+
+    /** Bit 0 of the 8042 output port drives the CPU reset line, active low. */
+    static final int OUTPUT_PORT_RESET_RELEASED = 0x01;
 
     static final int SELF_TEST_OK = 0x55;
     static final int INTERFACE_OK = 0x00;
@@ -49,6 +54,7 @@ public final class I8042 implements BusDevice {
     private int output;
     private boolean outputFull;
     private boolean expectCtr;
+    private boolean expectOutputPort;
     private boolean lastWasCommand;
 
     /** {@code resetListener} runs on the vCPU thread that wrote the reset command. */
@@ -84,9 +90,12 @@ public final class I8042 implements BusDevice {
                 lastWasCommand = false;
                 if (expectCtr) {
                     ctr = v;
-                    expectCtr = false;
+                } else if (expectOutputPort) {
+                    reset = (v & OUTPUT_PORT_RESET_RELEASED) == 0;
                 }
-                // Bytes for a keyboard that is not there are dropped.
+                // Anything else is for a keyboard that is not there, and is dropped.
+                expectCtr = false;
+                expectOutputPort = false;
             }
         }
         if (reset) {
@@ -96,9 +105,11 @@ public final class I8042 implements BusDevice {
 
     private void command(int v) {
         expectCtr = false;
+        expectOutputPort = false;
         switch (v) {
             case CMD_READ_CTR -> respond(ctr);
             case CMD_WRITE_CTR -> expectCtr = true;
+            case CMD_WRITE_OUTPUT_PORT -> expectOutputPort = true;
             case CMD_SELF_TEST -> respond(SELF_TEST_OK);
             case CMD_TEST_KBD, CMD_TEST_AUX -> respond(INTERFACE_OK);
             case CMD_DISABLE_KBD -> ctr |= CTR_KBD_DISABLED;

@@ -189,4 +189,33 @@ class BzImageLoaderTest {
         image.prefAddress = 0x8000;
         assertEquals(dir.resolve("bzImage") + ": pref_address 0x8000 is outside 1 MiB..4 GiB", failure(image));
     }
+
+    @Test
+    void refusesImageLargerThanRamAbove1MiB() throws IOException {
+        TestBzImage image = new TestBzImage();
+        image.relocatable = 0;
+        image.kernelBytes = 0x20_0000;
+        GuestMemory small = TestMemory.low(2 * MIB);
+        Path file = image.write(dir);
+        var e = assertThrows(KernelImageException.class, () -> KernelImage.load(file, small));
+        assertEquals(file + ": kernel needs 0x200000 bytes at 0x100000, guest RAM ends at 0x200000", e.getMessage());
+    }
+
+    @Test
+    void refusesEmptyFileAndDirectoryInOneLine() throws IOException {
+        Path empty = Files.write(dir.resolve("empty"), new byte[0]);
+        var e = assertThrows(KernelImageException.class, () -> KernelImage.load(empty, mem));
+        assertEquals(empty + ": not a kernel image (no bzImage or ELF header)", e.getMessage());
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        e = assertThrows(KernelImageException.class, () -> KernelImage.load(sub, mem));
+        assertEquals(sub + ": not a regular file", e.getMessage());
+    }
+
+    @Test
+    void refusesRamWithoutTheFirstMegabyte() throws IOException {
+        Path file = new TestBzImage().write(dir);
+        GuestMemory high = TestMemory.regions(0, 0x80000, 2 * MIB, 2 * MIB);
+        var e = assertThrows(BootConfigException.class, () -> KernelImage.load(file, high));
+        assertEquals("guest has no RAM at 1 MiB to load a kernel into", e.getMessage());
+    }
 }

@@ -80,4 +80,16 @@ class I8042Test {
         assertEquals(STATUS_OUTPUT_FULL, status() & STATUS_OUTPUT_FULL);
         assertEquals(0, kbc.read(DATA, 1));
     }
+
+    @Test
+    void clearingTheResetBitOfTheOutputPortResets() {
+        kbc.write(COMMAND, 1, CMD_WRITE_OUTPUT_PORT);
+        kbc.write(DATA, 1, 0x03); // A20 on, reset released: nothing happens
+        assertEquals(0, resets.get());
+        kbc.write(COMMAND, 1, CMD_WRITE_OUTPUT_PORT);
+        kbc.write(DATA, 1, 0x02);
+        assertEquals(1, resets.get());
+        kbc.write(DATA, 1, 0x00); // a plain data byte afterwards is not an output port write
+        assertEquals(1, resets.get());
+    }
 }
