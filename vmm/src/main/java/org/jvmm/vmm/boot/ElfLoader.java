@@ -69,6 +69,9 @@ public final class ElfLoader {
         if (phentsize != PHDR_SIZE) {
             throw new KernelImageException(file, "ELF program header size %d is not %d".formatted(phentsize, PHDR_SIZE));
         }
+        if (phoff >= 0 && phoff < EHDR_SIZE) {
+            throw new KernelImageException(file, "program headers at 0x%x overlap the ELF header".formatted(phoff));
+        }
         if (phoff < 0 || phoff > fileSize || (long) phnum * PHDR_SIZE > fileSize - phoff) {
             throw new KernelImageException(file, "truncated: %d program headers at 0x%x extend past end of file"
                     .formatted(phnum, phoff));

@@ -89,6 +89,17 @@ class ElfLoaderTest {
     }
 
     @Test
+    void refusesProgramHeadersInsideTheElfHeader() throws Exception {
+        assertEquals("program headers at 0x10 overlap the ELF header", failure(m -> m.set(GuestMemory.LE_LONG, 32, 0x10L)));
+    }
+
+    @Test
+    void refusesProgramHeaderOffsetBeyondTheFile() throws Exception {
+        assertEquals("truncated: 1 program headers at 0xffffffffffffff00 extend past end of file",
+                failure(m -> m.set(GuestMemory.LE_LONG, 32, -256L)));
+    }
+
+    @Test
     void refusesSegmentPastEndOfFile() throws Exception {
         assertEquals("truncated: PT_LOAD segment 0 (0x100000 bytes at file offset 0x1000) extends past end of file",
                 failure(m -> m.set(GuestMemory.LE_LONG, PH + 32, 0x100000L)));
