@@ -67,10 +67,11 @@ class LongModeSetupTest {
         assertEquals(0x200083L, mem.readLong(0xb008));
         assertEquals(0x4000_0083L, mem.readLong(0xc000));
         assertEquals(0xffe0_0083L, mem.readLong(0xeff8));
-        // every entry maps its own address: walk a few addresses through the tables
-        for (long va : new long[] {0, 0x7000, 0x1000200, 0xbfff_ffffL, 0xfee0_0000L, 0xffff_ffffL}) {
+        // every 2 MiB page below 4 GiB maps its own address: walk each one through the tables
+        for (long va = 0x1234; va < 0x1_0000_0000L; va += 0x20_0000) {
             long pdpte = mem.readLong((mem.readLong(0x9000) & ~0xfffL) + (va >>> 30) * 8);
             long pde = mem.readLong((pdpte & ~0xfffL) + ((va >>> 21) & 511) * 8);
+            assertEquals(0x83, pde & 0xfff, "flags of the PDE for 0x%x".formatted(va));
             assertEquals(va, (pde & ~0x1fffffL & 0xf_ffff_ffffL) | (va & 0x1fffff));
         }
     }
