@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.boot;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.memory.GuestRegion;
+
+/**
+ * Entry point for kernel loading: maps the file read-only, recognises its format by magic and
+ * hands it to {@link BzImageLoader} or {@link ElfLoader}. The mapping is gone when this returns.
+ */
+public final class KernelImage {
+    private KernelImage() {}
+
+    /** Loads a bzImage or ELF vmlinux into {@code mem}. */
+    public static LoadedKernel load(Path file, GuestMemory mem) {
+        requireRegularFile(file);
+        try (Arena arena = Arena.ofConfined();
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment image = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            if (isElf(image)) {
+                return ElfLoader.load(file, image, mem);
+            }
+            if (isBzImage(image)) {
+                return BzImageLoader.load(file, image, mem);
+            }
+            throw new KernelImageException(file, "not a kernel image (no bzImage or ELF header)");
+        } catch (IOException e) {
+            throw new KernelImageException(file, "cannot read: " + describe(e));
+        }
+    }
+
+    /** Mapping a directory or device fails with an obscure errno; say what is wrong instead. */
+    static void requireRegularFile(Path file) {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new KernelImageException(file, "not a regular file");
+        }
+    }
+
+    static boolean isElf(MemorySegment image) {
+        return image.byteSize() >= 4 && image.get(GuestMemory.LE_INT, 0) == ElfLoader.MAGIC;
+    }
+
+    static boolean isBzImage(MemorySegment image) {
+        return image.byteSize() >= SetupHeader.HEADER + 4
+                && image.get(GuestMemory.LE_INT, SetupHeader.HEADER) == SetupHeader.MAGIC_HDRS;
+    }
+
+    /** An IOException as one line: its kind, and its message when that adds anything. */
+    static String describe(IOException e) {
+        String kind = e.getClass().getSimpleName();
+        return e.getMessage() == null ? kind : kind + " " + e.getMessage();
+    }
+
+    /**
+     * End of the RAM region holding 1 MiB: kernels and initrds go there, below the PCI hole, where
+     * the 32-bit fields of the zero page can address them.
+     */
+    static long highRamEnd(GuestMemory mem) {
+        for (GuestRegion r : mem.regions()) {
+            if (r.gpa() <= GuestLayout.HIGH_RAM && GuestLayout.HIGH_RAM < r.end()) {
+                return Math.min(r.end(), GuestLayout.FOUR_GIB);
+            }
+        }
+        throw new BootConfigException("guest has no RAM at 1 MiB to load a kernel into");
+    }
+}
