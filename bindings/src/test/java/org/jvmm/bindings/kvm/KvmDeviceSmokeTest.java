@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.bindings.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jvmm.bindings.kvm.fam.CpuidBuffer;
+import org.jvmm.bindings.kvm.fam.MsrBuffer;
+import org.jvmm.bindings.kvm.fam.MsrIndexList;
+import org.jvmm.bindings.libc.ErrnoException;
+import org.jvmm.bindings.libc.LibC;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bindings against the real {@code /dev/kvm}: ioctl numbers, struct layouts and FAM buffers
+ * are only right if the kernel accepts them. Skips only when the machine has no KVM device.
+ */
+class KvmDeviceSmokeTest {
+
+    private static int openKvm() {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/kvm")), "/dev/kvm is absent");
+        return LibC.open("/dev/kvm", LibC.O_RDWR | LibC.O_CLOEXEC);
+    }
+
+    @Test
+    void systemIoctlsFillTheFamBuffers() {
+        int kvm = openKvm();
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(kvm_h.KVM_API_VERSION(), LibC.ioctl(kvm, kvm_h.KVM_GET_API_VERSION()));
+            assertTrue(LibC.ioctl(kvm, kvm_h.KVM_CHECK_EXTENSION(), kvm_h.KVM_CAP_USER_MEMORY()) > 0);
+
+            CpuidBuffer cpuid = CpuidBuffer.allocate(arena, CpuidBuffer.MAX_ENTRIES);
+            LibC.ioctl(kvm, kvm_h.KVM_GET_SUPPORTED_CPUID(), cpuid.segment());
+            assertTrue(cpuid.count() > 0 && cpuid.count() <= cpuid.capacity(), "nent " + cpuid.count());
+            MemorySegment leaf0 = cpuid.entry(0);
+            assertEquals(0, kvm_cpuid_entry2.function(leaf0), "KVM lists leaf 0 first");
+            assertTrue(kvm_cpuid_entry2.eax(leaf0) > 0, "leaf 0 reports the highest basic leaf");
+
+            MsrIndexList msrs = MsrIndexList.allocate(arena, MsrIndexList.MAX_ENTRIES);
+            LibC.ioctl(kvm, kvm_h.KVM_GET_MSR_INDEX_LIST(), msrs.segment());
+            assertTrue(msrs.count() > 0, "nmsrs " + msrs.count());
+
+            MsrIndexList tooSmall = MsrIndexList.allocate(arena, 1);
+            ErrnoException e = assertThrows(ErrnoException.class,
+                    () -> LibC.ioctl(kvm, kvm_h.KVM_GET_MSR_INDEX_LIST(), tooSmall.segment()));
+            assertEquals("E2BIG", e.symbol());
+            assertEquals(msrs.count(), tooSmall.count(), "KVM reports the needed count on E2BIG");
+        } finally {
+            LibC.close(kvm);
+        }
+    }
+
+    @Test
+    void aVcpuHasItsResetStateAndAKvmRunMapping() {
+        int kvm = openKvm();
+        int vm = LibC.ioctl(kvm, kvm_h.KVM_CREATE_VM(), 0L);
+        int vcpu = LibC.ioctl(vm, kvm_h.KVM_CREATE_VCPU(), 0L);
+        try (Arena arena = Arena.ofConfined()) {
+            long runSize = LibC.ioctl(kvm, kvm_h.KVM_GET_VCPU_MMAP_SIZE());
+            assertTrue(runSize >= kvm_run.sizeof(), "mmap size " + runSize);
+            MemorySegment run = LibC.mmap(runSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, vcpu, 0);
+            try {
+                assertEquals(0, kvm_run.exit_reason(run));
+            } finally {
+                LibC.munmap(run);
+            }
+
+            MemorySegment regs = kvm_regs.allocate(arena);
+            LibC.ioctl(vcpu, kvm_h.KVM_GET_REGS(), regs);
+            assertEquals(0xfff0L, kvm_regs.rip(regs), "x86 reset vector offset");
+            assertEquals(0x2L, kvm_regs.rflags(regs), "reserved bit 1 only");
+
+            MemorySegment sregs = kvm_sregs.allocate(arena);
+            LibC.ioctl(vcpu, kvm_h.KVM_GET_SREGS(), sregs);
+            MemorySegment cs = kvm_sregs.cs(sregs);
+            assertEquals((short) 0xf000, kvm_segment.selector(cs));
+            assertEquals(0xffff0000L, kvm_segment.base(cs));
+
+            MsrBuffer msrs = MsrBuffer.allocate(arena, 1);
+            kvm_msr_entry.index(msrs.entry(0), 0x10);   // IA32_TIME_STAMP_COUNTER
+            assertEquals(1, LibC.ioctl(vcpu, kvm_h.KVM_GET_MSRS(), msrs.segment()), "KVM read one MSR");
+
+            MemorySegment mp = kvm_mp_state.allocate(arena);
+            LibC.ioctl(vcpu, kvm_h.KVM_GET_MP_STATE(), mp);
+            assertEquals(kvm_h.KVM_MP_STATE_RUNNABLE(), kvm_mp_state.mp_state(mp), "the boot vCPU is runnable");
+        } finally {
+            LibC.close(vcpu);
+            LibC.close(vm);
+            LibC.close(kvm);
+        }
+    }
+}
