@@ -85,7 +85,7 @@ public final class VcpuLoop {
      */
     public VmExitStatus run() {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment sigScratch = scratch.allocate(Signals.SIGSET_SIZE + 16, 8);
+            MemorySegment sigScratch = org.jvmm.bindings.libc.SigSet.allocate(scratch);
             vcpu.setSignalMask(Signals.blockKickInCurrentThread());
             synchronized (lock) {
                 thread = Signals.currentThread();

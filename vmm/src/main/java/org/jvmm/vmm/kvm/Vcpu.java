@@ -43,7 +43,7 @@ public final class Vcpu implements AutoCloseable {
         MemorySegment address = Posix.mmap(mmapSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
         // Sound: the kernel mapped exactly mmapSize bytes at this address for this fd, and the
         // mapping lives until the arena's cleanup unmaps it, after which the segment is dead.
-        this.kvmRun = address.reinterpret(mmapSize, arena, s -> Posix.munmap(s, mmapSize));
+        this.kvmRun = address.reinterpret(mmapSize, arena, Posix::munmap);
     }
 
     public Vm vm() {

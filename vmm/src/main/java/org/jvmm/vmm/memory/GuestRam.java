@@ -69,10 +69,10 @@ public final class GuestRam implements AutoCloseable {
             flags |= LibC.MAP_ANONYMOUS;
         }
         MemorySegment p = Posix.mmap(size, LibC.PROT_READ | LibC.PROT_WRITE, flags, fd, 0);
-        Posix.madvise(p, size, LibC.MADV_DONTFORK);
+        Posix.madvise(p, LibC.MADV_DONTFORK);
         // Sound: mmap returned size bytes at p; the arena's cleanup unmaps them when it closes,
         // and every segment derived from this one dies with the arena.
-        return p.reinterpret(size, arena, s -> Posix.munmap(s, size));
+        return p.reinterpret(size, arena, Posix::munmap);
     }
 
     public GuestMemory memory() {

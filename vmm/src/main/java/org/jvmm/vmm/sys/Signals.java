@@ -13,6 +13,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import org.jvmm.bindings.libc.ErrnoException;
+import org.jvmm.bindings.libc.LibC;
+import org.jvmm.bindings.libc.SigSet;
 
 /**
  * The signal that kicks a vCPU thread out of KVM_RUN, and the libc calls around it.
@@ -43,23 +45,15 @@ public final class Signals {
 
     private static final int SIG_BLOCK = 0;
     private static final int EAGAIN = 11;
+    private static final int EINTR = 4;
     /** {@code struct sigaction} on x86_64 glibc: handler, mask, flags (+pad), restorer. */
     private static final long SIGACTION_SIZE = 152;
     private static final long SA_MASK_OFFSET = 8;
     private static final long SA_FLAGS_OFFSET = 136;
 
     private static final class H {
-        static final MethodHandle SIGRTMIN = Posix.link("__libc_current_sigrtmin", FunctionDescriptor.of(JAVA_INT), false);
-        static final MethodHandle PTHREAD_SELF = Posix.link("pthread_self", FunctionDescriptor.of(JAVA_LONG), false);
-        // pthread functions return the error number instead of setting errno.
-        static final MethodHandle PTHREAD_KILL = Posix.link("pthread_kill",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), false);
-        static final MethodHandle PTHREAD_SIGMASK = Posix.link("pthread_sigmask",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), false);
-        static final MethodHandle SIGTIMEDWAIT = Posix.link("sigtimedwait",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), true);
         static final MethodHandle SIGACTION = Posix.link("sigaction",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), true);
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     }
 
     private static volatile int kickSignal;
@@ -75,7 +69,7 @@ public final class Signals {
             return kickSignal;
         }
         try {
-            int sig = (int) H.SIGRTMIN.invokeExact() + KICK_OFFSET;
+            int sig = LibC.SIGRTMIN() + KICK_OFFSET;
             Arena global = Arena.global();
             MemorySegment old = global.allocate(SIGACTION_SIZE);
             MemorySegment cs = Posix.capture();
@@ -113,11 +107,7 @@ public final class Signals {
 
     /** {@code pthread_self()} of the calling thread, for {@link #kick}. */
     public static long currentThread() {
-        try {
-            return (long) H.PTHREAD_SELF.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return LibC.pthread_self();
     }
 
     /**
@@ -127,73 +117,41 @@ public final class Signals {
     public static long blockKickInCurrentThread() {
         int sig = kickSignal();
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(SIGSET_SIZE);
-            MemorySegment old = a.allocate(SIGSET_SIZE);
-            addSignal(set, sig);
-            int r = (int) H.PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, set, old);
-            if (r != 0) {
-                throw new ErrnoException("pthread_sigmask(SIG_BLOCK, " + sig + ")", r);
-            }
+            MemorySegment set = SigSet.allocate(a);
+            MemorySegment old = SigSet.allocate(a);
+            SigSet.add(set, sig);
+            LibC.pthread_sigmask(SIG_BLOCK, set, old);
             return old.get(JAVA_LONG, 0) & ~bit(sig);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
     /** Sends the kick signal to {@code thread} (a {@link #currentThread()} value of a live thread). */
     public static void kick(long thread) {
-        try {
-            int r = (int) H.PTHREAD_KILL.invokeExact(thread, kickSignal());
-            if (r != 0) {
-                throw new ErrnoException("pthread_kill(kick)", r);
-            }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        LibC.pthread_kill(thread, kickSignal());
     }
 
     /**
      * Takes every pending kick signal of the calling thread without waiting; returns how many.
-     * {@code scratch} is a {@link #SIGSET_SIZE} + 16 byte segment owned by the thread.
+     * {@code set} is a {@link SigSet#LAYOUT} segment owned by the thread.
      */
-    public static int consumePending(MemorySegment scratch) {
+    public static int consumePending(MemorySegment set) {
         int sig = kickSignal();
-        MemorySegment set = scratch.asSlice(0, SIGSET_SIZE);
-        MemorySegment zeroTimeout = scratch.asSlice(SIGSET_SIZE, 16);
-        set.fill((byte) 0);
-        addSignal(set, sig);
-        zeroTimeout.fill((byte) 0);
+        SigSet.empty(set);
+        SigSet.add(set, sig);
         int taken = 0;
-        try {
-            MemorySegment cs = Posix.capture();
-            while (true) {
-                int r = (int) H.SIGTIMEDWAIT.invokeExact(cs, set, MemorySegment.NULL, zeroTimeout);
-                if (r == sig) {
-                    taken++;
-                } else if (r < 0 && Posix.errno(cs) == EAGAIN) {
-                    return taken;
-                } else if (r < 0 && Posix.errno(cs) != 4) { // EINTR: try again
-                    throw new ErrnoException("sigtimedwait(kick)", Posix.errno(cs));
-                }
+        while (true) {
+            int r = LibC.sigtimedwaitOrErrno(set, 0);
+            if (r == sig) {
+                taken++;
+            } else if (r == -EAGAIN) {
+                return taken;
+            } else if (r != -EINTR) {
+                throw new ErrnoException("sigtimedwait(kick)", -r);
             }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
         }
     }
 
     private static long bit(int sig) {
         return 1L << (sig - 1);
-    }
-
-    private static void addSignal(MemorySegment sigset, int sig) {
-        long word = (sig - 1) / 64;
-        long v = sigset.get(JAVA_LONG, word * 8);
-        sigset.set(JAVA_LONG, word * 8, v | (1L << ((sig - 1) % 64)));
     }
 }
