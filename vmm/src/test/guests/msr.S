@@ -23,11 +23,10 @@ _start:
 
     mov $0x40001000, %ecx
     rdmsr
-    mov $0x50, %dx
-    out %eax, %dx
-    mov %edx, %eax
-    mov $0x50, %dx
-    out %eax, %dx
+    mov %edx, %ebx
+    out %eax, $0x50
+    mov %ebx, %eax
+    out %eax, $0x50
 
     mov $0x40001001, %ecx
     mov $0x55667788, %eax
