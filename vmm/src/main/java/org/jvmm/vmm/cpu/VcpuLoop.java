@@ -2,15 +2,17 @@
 package org.jvmm.vmm.cpu;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import org.jvmm.bindings.libc.Errno;
 import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.exit.ExitDecoder;
 import org.jvmm.vmm.exit.VcpuExit;
-import org.jvmm.vmm.kvm.KvmException;
 import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.spi.ExitHandler;
@@ -97,18 +99,7 @@ public final class VcpuLoop {
                         return s;
                     }
                 }
-                int r = vcpu.run();
-                if (r < 0 && r != -EINTR) {
-                    throw new VcpuException(index, "KVM_RUN failed: " + new KvmException("KVM_RUN", 0xae80, -r, "").getMessage()
-                            + " " + registers());
-                }
-                VcpuExit exit = ExitDecoder.decode(r, run);
-                if (exit == VcpuExit.INTERRUPTED) {
-                    run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 0);
-                    Signals.consumePending(sigScratch);
-                    continue;
-                }
-                VmExitStatus s = handle(exit);
+                VmExitStatus s = step(sigScratch);
                 if (s != null) {
                     return s;
                 }
@@ -122,6 +113,45 @@ public final class VcpuLoop {
             }
             state = State.FINISHED;
         }
+    }
+
+    /**
+     * One trip into the guest and back: KVM_RUN, decode, dispatch. Kept apart from the loop in
+     * {@link #run()} so the JIT compiles it as an ordinary hot method instead of relying on
+     * on-stack replacement of a loop that runs for the whole life of the VM.
+     */
+    private VmExitStatus step(MemorySegment sigScratch) {
+        int r = vcpu.run();
+        if (r < 0 && r != -EINTR) {
+            throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + registers());
+        }
+        if (r == 0) {
+            // Fast path for the two exits devices cause most: read the fields straight from
+            // kvm_run and dispatch without building a VcpuExit, so a round trip allocates nothing.
+            int reason = run.get(JAVA_INT, ExitDecoder.EXIT_REASON);
+            if (reason == ExitDecoder.EXIT_IO) {
+                handleIo(Short.toUnsignedInt(run.get(JAVA_SHORT, ExitDecoder.IO_PORT)),
+                        Byte.toUnsignedInt(run.get(JAVA_BYTE, ExitDecoder.IO_SIZE)),
+                        run.get(JAVA_BYTE, ExitDecoder.IO_DIRECTION) == VcpuExit.IO_OUT,
+                        Integer.toUnsignedLong(run.get(JAVA_INT, ExitDecoder.IO_COUNT)),
+                        run.get(JAVA_LONG, ExitDecoder.IO_DATA_OFFSET));
+                return null;
+            }
+            if (reason == ExitDecoder.EXIT_MMIO) {
+                int len = run.get(JAVA_INT, ExitDecoder.MMIO_LEN);
+                boolean write = run.get(JAVA_BYTE, ExitDecoder.MMIO_IS_WRITE) != 0;
+                handleMmio(run.get(JAVA_LONG, ExitDecoder.MMIO_PHYS_ADDR), len, write,
+                        write ? run.get(JAVA_LONG, ExitDecoder.MMIO_DATA) & ExitDecoder.mask(len) : 0);
+                return null;
+            }
+        }
+        VcpuExit exit = ExitDecoder.decode(r, run);
+        if (exit == VcpuExit.INTERRUPTED) {
+            run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 0);
+            Signals.consumePending(sigScratch);
+            return null;
+        }
+        return handle(exit);
     }
 
     /** Handles a PAUSED or FINISHED request; returns the final status, or null to run on. */
@@ -196,8 +226,9 @@ public final class VcpuLoop {
      */
     public VmExitStatus handle(VcpuExit exit) {
         switch (exit) {
-            case VcpuExit.Io io -> handleIo(io);
-            case VcpuExit.Mmio m -> handleMmio(m);
+            case VcpuExit.Io io -> handleIo(io.port(), io.size(), io.isOut(),
+                    Integer.toUnsignedLong(io.count()), io.dataOffset());
+            case VcpuExit.Mmio m -> handleMmio(m.gpa(), m.size(), m.isWrite(), m.data());
             case VcpuExit.MsrRead m -> answerMsr(msrs.read(vcpu, m.index()));
             case VcpuExit.MsrWrite m -> answerMsr(msrs.write(vcpu, m.index(), m.value()));
             case VcpuExit.Hlt h -> {
@@ -218,18 +249,14 @@ public final class VcpuLoop {
         return null;
     }
 
-    private void handleIo(VcpuExit.Io io) {
-        int size = io.size();
-        long count = Integer.toUnsignedLong(io.count());
-        long offset = io.dataOffset();
+    private void handleIo(int port, int size, boolean out, long count, long offset) {
         // size, count and offset are guest-influenced: the data must lie inside the mapping.
         if ((size != 1 && size != 2 && size != 4) || count == 0
                 || offset < 0 || offset > runSize || count * size > runSize - offset) {
             throw new VcpuException(index, "malformed KVM_EXIT_IO: port 0x%x size %d count %d data offset 0x%x (mapping 0x%x)"
-                    .formatted(io.port(), size, count, offset, runSize));
+                    .formatted(port, size, count, offset, runSize));
         }
-        int port = io.port();
-        if (io.isOut()) {
+        if (out) {
             for (long i = 0; i < count; i++) {
                 pio.write(port, size, load(offset + i * size, size));
             }
@@ -240,15 +267,14 @@ public final class VcpuLoop {
         }
     }
 
-    private void handleMmio(VcpuExit.Mmio m) {
-        int size = m.size();
+    private void handleMmio(long gpa, int size, boolean isWrite, long data) {
         if (size < 1 || size > 8) {
-            throw new VcpuException(index, "malformed KVM_EXIT_MMIO: gpa 0x%x size %d".formatted(m.gpa(), size));
+            throw new VcpuException(index, "malformed KVM_EXIT_MMIO: gpa 0x%x size %d".formatted(gpa, size));
         }
-        if (m.isWrite()) {
-            mmio.write(m.gpa(), size, m.data());
+        if (isWrite) {
+            mmio.write(gpa, size, data);
         } else {
-            run.set(JAVA_LONG, ExitDecoder.MMIO_DATA, mmio.read(m.gpa(), size) & ExitDecoder.mask(size));
+            run.set(JAVA_LONG, ExitDecoder.MMIO_DATA, mmio.read(gpa, size) & ExitDecoder.mask(size));
         }
     }
 

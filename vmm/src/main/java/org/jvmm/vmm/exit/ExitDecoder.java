@@ -26,19 +26,19 @@ public final class ExitDecoder {
 
     private static final int EINTR = 4;
 
-    static final long EXIT_REASON = kvm_run.exit_reason$offset();
+    public static final long EXIT_REASON = kvm_run.exit_reason$offset();
     private static final long IO = kvm_run.io$offset();
-    static final long IO_DIRECTION = IO + kvm_run.io.direction$offset();
-    static final long IO_SIZE = IO + kvm_run.io.size$offset();
-    static final long IO_PORT = IO + kvm_run.io.port$offset();
-    static final long IO_COUNT = IO + kvm_run.io.count$offset();
-    static final long IO_DATA_OFFSET = IO + kvm_run.io.data_offset$offset();
+    public static final long IO_DIRECTION = IO + kvm_run.io.direction$offset();
+    public static final long IO_SIZE = IO + kvm_run.io.size$offset();
+    public static final long IO_PORT = IO + kvm_run.io.port$offset();
+    public static final long IO_COUNT = IO + kvm_run.io.count$offset();
+    public static final long IO_DATA_OFFSET = IO + kvm_run.io.data_offset$offset();
     private static final long MMIO = kvm_run.mmio$offset();
     /** Where the loop writes the value of an MMIO read. */
     public static final long MMIO_PHYS_ADDR = MMIO + kvm_run.mmio.phys_addr$offset();
     public static final long MMIO_DATA = MMIO + kvm_run.mmio.data$offset();
-    static final long MMIO_LEN = MMIO + kvm_run.mmio.len$offset();
-    static final long MMIO_IS_WRITE = MMIO + kvm_run.mmio.is_write$offset();
+    public static final long MMIO_LEN = MMIO + kvm_run.mmio.len$offset();
+    public static final long MMIO_IS_WRITE = MMIO + kvm_run.mmio.is_write$offset();
     private static final long SYSTEM_EVENT = kvm_run.system_event$offset();
     static final long SYSTEM_EVENT_TYPE = SYSTEM_EVENT + kvm_run.system_event.type$offset();
     static final long SYSTEM_EVENT_FLAGS = SYSTEM_EVENT + kvm_run.system_event.flags$offset();
@@ -60,8 +60,9 @@ public final class ExitDecoder {
     /** The {@code immediate_exit} byte the kick sets. */
     public static final long IMMEDIATE_EXIT = kvm_run.immediate_exit$offset();
 
-    private static final int EXIT_IO = KVM_EXIT_IO();
-    private static final int EXIT_MMIO = KVM_EXIT_MMIO();
+    /** KVM_EXIT_IO and KVM_EXIT_MMIO, for the loop's allocation-free fast path. */
+    public static final int EXIT_IO = KVM_EXIT_IO();
+    public static final int EXIT_MMIO = KVM_EXIT_MMIO();
     private static final int EXIT_HLT = KVM_EXIT_HLT();
     private static final int EXIT_SHUTDOWN = KVM_EXIT_SHUTDOWN();
     private static final int EXIT_SYSTEM_EVENT = KVM_EXIT_SYSTEM_EVENT();
