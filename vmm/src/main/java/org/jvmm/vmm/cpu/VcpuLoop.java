@@ -10,13 +10,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import org.jvmm.bindings.libc.Errno;
-import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.exit.ExitDecoder;
 import org.jvmm.vmm.exit.VcpuExit;
 import org.jvmm.vmm.kvm.Vcpu;
-import org.jvmm.vmm.memory.GuestMemory;
-import org.jvmm.vmm.spi.ExitHandler;
-import org.jvmm.vmm.spi.MsrAnswer;
 import org.jvmm.vmm.sys.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@link Signals}) is sent to the thread; either makes KVM_RUN return EINTR, the first covering
  * the window just before the thread enters KVM_RUN.
  *
- * <p>{@link #handle(VcpuExit)} is the dispatch step as a plain function: port I/O and MMIO go to
- * the buses, MSR exits to the {@link MsrRegistry}, everything else to the extensions' exit
+ * <p>Each exit goes to an {@link ExitDispatcher} ({@link #handle(VcpuExit)}): port I/O and MMIO
+ * to the buses, MSR exits to the {@link MsrRegistry}, everything else to the extensions' exit
  * handlers; an exit nobody claims ends the vCPU with a {@link VcpuException}.
  */
 public final class VcpuLoop {
@@ -44,11 +40,7 @@ public final class VcpuLoop {
     private final int index;
     private final Vcpu vcpu;
     private final MemorySegment run;
-    private final long runSize;
-    private final Bus pio;
-    private final Bus mmio;
-    private final MsrRegistry msrs;
-    private final ExitHandler[] handlers;
+    private final ExitDispatcher dispatcher;
 
     private final Object lock = new Object();
     /** What the controller asked for; read by the vCPU thread at the top of every iteration. */
@@ -66,11 +58,7 @@ public final class VcpuLoop {
         this.index = index;
         this.vcpu = vcpu;
         this.run = Objects.requireNonNull(run);
-        this.runSize = run.byteSize();
-        this.pio = routing.pio();
-        this.mmio = routing.mmio();
-        this.msrs = routing.msrs();
-        this.handlers = routing.exitHandlers().toArray(ExitHandler[]::new);
+        this.dispatcher = new ExitDispatcher(index, vcpu, run, routing);
     }
 
     public int index() {
@@ -123,14 +111,14 @@ public final class VcpuLoop {
     private VmExitStatus step(MemorySegment sigScratch) {
         int r = vcpu.run();
         if (r < 0 && r != -EINTR) {
-            throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + registers());
+            throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
         }
         if (r == 0) {
             // Fast path for the two exits devices cause most: read the fields straight from
             // kvm_run and dispatch without building a VcpuExit, so a round trip allocates nothing.
             int reason = run.get(JAVA_INT, ExitDecoder.EXIT_REASON);
             if (reason == ExitDecoder.EXIT_IO) {
-                handleIo(Short.toUnsignedInt(run.get(JAVA_SHORT, ExitDecoder.IO_PORT)),
+                dispatcher.handleIo(Short.toUnsignedInt(run.get(JAVA_SHORT, ExitDecoder.IO_PORT)),
                         Byte.toUnsignedInt(run.get(JAVA_BYTE, ExitDecoder.IO_SIZE)),
                         run.get(JAVA_BYTE, ExitDecoder.IO_DIRECTION) == VcpuExit.IO_OUT,
                         Integer.toUnsignedLong(run.get(JAVA_INT, ExitDecoder.IO_COUNT)),
@@ -140,7 +128,7 @@ public final class VcpuLoop {
             if (reason == ExitDecoder.EXIT_MMIO) {
                 int len = run.get(JAVA_INT, ExitDecoder.MMIO_LEN);
                 boolean write = run.get(JAVA_BYTE, ExitDecoder.MMIO_IS_WRITE) != 0;
-                handleMmio(run.get(JAVA_LONG, ExitDecoder.MMIO_PHYS_ADDR), len, write,
+                dispatcher.handleMmio(run.get(JAVA_LONG, ExitDecoder.MMIO_PHYS_ADDR), len, write,
                         write ? run.get(JAVA_LONG, ExitDecoder.MMIO_DATA) & ExitDecoder.mask(len) : 0);
                 return null;
             }
@@ -221,116 +209,10 @@ public final class VcpuLoop {
     }
 
     /**
-     * Acts on one exit. Returns null to enter the guest again, or the status that ends the vCPU.
-     * Throws {@link VcpuException} for an exit nobody claims or a malformed one.
+     * Acts on one exit (see {@link ExitDispatcher}). Returns null to enter the guest again, or the
+     * status that ends the vCPU; throws {@link VcpuException} for an exit nobody claims.
      */
     public VmExitStatus handle(VcpuExit exit) {
-        switch (exit) {
-            case VcpuExit.Io io -> handleIo(io.port(), io.size(), io.isOut(),
-                    Integer.toUnsignedLong(io.count()), io.dataOffset());
-            case VcpuExit.Mmio m -> handleMmio(m.gpa(), m.size(), m.isWrite(), m.data());
-            case VcpuExit.MsrRead m -> answerMsr(msrs.read(vcpu, m.index()));
-            case VcpuExit.MsrWrite m -> answerMsr(msrs.write(vcpu, m.index(), m.value()));
-            case VcpuExit.Hlt h -> {
-                return VmExitStatus.of(VmExitStatus.Reason.HALTED, index, "HLT " + registers());
-            }
-            case VcpuExit.Shutdown s -> {
-                return VmExitStatus.of(VmExitStatus.Reason.SHUTDOWN, index, "triple fault " + registers());
-            }
-            case VcpuExit.SystemEvent e -> {
-                return systemEvent(e);
-            }
-            case VcpuExit.Interrupted i -> { }
-            case VcpuExit.Hyperv h -> offerToHandlers(exit);
-            case VcpuExit.InternalError e -> offerToHandlers(exit);
-            case VcpuExit.FailEntry e -> offerToHandlers(exit);
-            case VcpuExit.Unknown u -> offerToHandlers(exit);
-        }
-        return null;
-    }
-
-    private void handleIo(int port, int size, boolean out, long count, long offset) {
-        // size, count and offset are guest-influenced: the data must lie inside the mapping.
-        if ((size != 1 && size != 2 && size != 4) || count == 0
-                || offset < 0 || offset > runSize || count * size > runSize - offset) {
-            throw new VcpuException(index, "malformed KVM_EXIT_IO: port 0x%x size %d count %d data offset 0x%x (mapping 0x%x)"
-                    .formatted(port, size, count, offset, runSize));
-        }
-        if (out) {
-            for (long i = 0; i < count; i++) {
-                pio.write(port, size, load(offset + i * size, size));
-            }
-        } else {
-            for (long i = 0; i < count; i++) {
-                store(offset + i * size, size, pio.read(port, size));
-            }
-        }
-    }
-
-    private void handleMmio(long gpa, int size, boolean isWrite, long data) {
-        if (size < 1 || size > 8) {
-            throw new VcpuException(index, "malformed KVM_EXIT_MMIO: gpa 0x%x size %d".formatted(gpa, size));
-        }
-        if (isWrite) {
-            mmio.write(gpa, size, data);
-        } else {
-            run.set(JAVA_LONG, ExitDecoder.MMIO_DATA, mmio.read(gpa, size) & ExitDecoder.mask(size));
-        }
-    }
-
-    private void answerMsr(MsrAnswer answer) {
-        run.set(JAVA_BYTE, ExitDecoder.MSR_ERROR, (byte) (answer.error() ? 1 : 0));
-        run.set(JAVA_LONG, ExitDecoder.MSR_DATA, answer.value());
-    }
-
-    private VmExitStatus systemEvent(VcpuExit.SystemEvent e) {
-        VmExitStatus.Reason reason = switch (e.type()) {
-            case VcpuExit.SystemEvent.SHUTDOWN -> VmExitStatus.Reason.POWER_OFF;
-            case VcpuExit.SystemEvent.RESET -> VmExitStatus.Reason.RESET;
-            case VcpuExit.SystemEvent.CRASH -> VmExitStatus.Reason.CRASH;
-            default -> null;
-        };
-        if (reason == null) {
-            offerToHandlers(e);
-            return null;
-        }
-        return VmExitStatus.of(reason, index, "system event %d (flags 0x%x)".formatted(e.type(), e.flags()));
-    }
-
-    private void offerToHandlers(VcpuExit exit) {
-        for (ExitHandler h : handlers) {
-            if (h.handle(vcpu, exit)) {
-                return;
-            }
-        }
-        throw new VcpuException(index, "unhandled exit " + exit + " " + registers());
-    }
-
-    private long load(long offset, int size) {
-        return switch (size) {
-            case 1 -> Byte.toUnsignedLong(run.get(JAVA_BYTE, offset));
-            case 2 -> Short.toUnsignedLong(run.get(GuestMemory.LE_SHORT, offset));
-            default -> Integer.toUnsignedLong(run.get(GuestMemory.LE_INT, offset));
-        };
-    }
-
-    private void store(long offset, int size, long value) {
-        switch (size) {
-            case 1 -> run.set(JAVA_BYTE, offset, (byte) value);
-            case 2 -> run.set(GuestMemory.LE_SHORT, offset, (short) value);
-            default -> run.set(GuestMemory.LE_INT, offset, (int) value);
-        }
-    }
-
-    /** The registers for a message; never throws (the vCPU may be what is broken). */
-    private String registers() {
-        if (vcpu == null) {
-            return "[registers unavailable]";
-        }
-        try {
-            return "[" + vcpu.getRegs().summary() + " " + vcpu.getSregs().summary() + "]";
-        } catch (RuntimeException e) {
-            return "[registers unavailable: " + e.getMessage() + "]";
-        }
+        return dispatcher.handle(exit);
     }
 }

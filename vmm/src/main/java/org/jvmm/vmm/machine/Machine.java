@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.bus.Bus;
+import org.jvmm.vmm.bus.IrqLine;
 import org.jvmm.vmm.cpu.VcpuLoop;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.kvm.Kvm;
@@ -103,6 +104,14 @@ public final class Machine implements AutoCloseable {
     /** The MMIO bus; register devices before {@link #start()}. */
     public Bus mmio() {
         return mmio;
+    }
+
+    /**
+     * An interrupt line driving GSI {@code gsi} of the in-kernel irqchip through KVM_IRQ_LINE
+     * (ISA IRQs 0-15 are GSIs 0-15 with the default routing). Needs {@code irqchip(true)}.
+     */
+    public IrqLine irqLine(int gsi) {
+        return level -> vm.irqLine(gsi, level);
     }
 
     public List<Vcpu> vcpus() {

@@ -51,7 +51,6 @@ public final class MachineBuilder {
     private String device = Kvm.DEVICE;
     private final List<VmExtension> extensions = new ArrayList<>();
     private final List<MsrFilterRange> msrFilter = new ArrayList<>();
-    private final List<Runnable> pendingHandlers = new ArrayList<>();
     private final List<ExitHandler> exitHandlers = new ArrayList<>();
     private MsrRegistry msrs = new MsrRegistry();
 

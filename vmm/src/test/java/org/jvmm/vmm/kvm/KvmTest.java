@@ -64,7 +64,17 @@ class KvmTest {
             vm.createPit2(0);
             vm.irqLine(4, true);
             vm.irqLine(4, false);
-            vm.setGsiRouting(List.of(IrqRoute.irqchip(0, 2, 2), IrqRoute.msi(24, 0xfee00000L, 0x31)));
+            vm.setGsiRouting(List.of(IrqRoute.irqchip(0, 2, 2), IrqRoute.irqchip(5, 2, 5),
+                    IrqRoute.msi(24, 0xfee00000L, 0x31)));
+            int efd = org.jvmm.bindings.libc.LibC.eventfd(0, org.jvmm.bindings.libc.LibC.EFD_CLOEXEC);
+            try {
+                vm.irqfd(efd, 5);
+                KvmException dup = assertThrows(KvmException.class, () -> vm.irqfd(efd, 5));
+                assertEquals("EBUSY", dup.errnoSymbol(), dup.getMessage());
+                vm.irqfdDeassign(efd, 5);
+            } finally {
+                org.jvmm.bindings.libc.LibC.close(efd);
+            }
             try (Vcpu vcpu = vm.createVcpu(0)) {
                 byte[] lapic = vcpu.getLapic();
                 assertEquals(1024, lapic.length);
