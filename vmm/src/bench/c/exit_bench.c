@@ -45,7 +45,7 @@ struct phase {
 
 static int step(struct phase *p) {
     p->count++;
-    if (p->count >= p->warmup && (p->count - p->warmup) % p->batch == 0) {
+    if (p->count % p->batch == 0 && p->count >= p->warmup) {   /* same rule as ExitBench.java */
         p->stamps[p->nstamps++] = now_ns();
     }
     return p->count < p->total;

@@ -10,6 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import org.jvmm.bindings.libc.Errno;
+import org.jvmm.bindings.libc.LibC;
+import org.jvmm.bindings.libc.SigSet;
 import org.jvmm.vmm.exit.ExitDecoder;
 import org.jvmm.vmm.exit.VcpuExit;
 import org.jvmm.vmm.kvm.Vcpu;
@@ -75,7 +77,9 @@ public final class VcpuLoop {
      */
     public VmExitStatus run() {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment sigScratch = org.jvmm.bindings.libc.SigSet.allocate(scratch);
+            MemorySegment sigScratch = SigSet.allocate(scratch);
+            // errno of KVM_RUN lands here: confined to this thread, so no per-exit lookups.
+            MemorySegment capture = LibC.allocateCaptureState(scratch);
             vcpu.setSignalMask(Signals.blockKickInCurrentThread());
             synchronized (lock) {
                 thread = Signals.currentThread();
@@ -87,7 +91,7 @@ public final class VcpuLoop {
                         return s;
                     }
                 }
-                VmExitStatus s = step(sigScratch);
+                VmExitStatus s = step(sigScratch, capture);
                 if (s != null) {
                     return s;
                 }
@@ -108,8 +112,8 @@ public final class VcpuLoop {
      * {@link #run()} so the JIT compiles it as an ordinary hot method instead of relying on
      * on-stack replacement of a loop that runs for the whole life of the VM.
      */
-    private VmExitStatus step(MemorySegment sigScratch) {
-        int r = vcpu.run();
+    private VmExitStatus step(MemorySegment sigScratch, MemorySegment capture) {
+        int r = vcpu.run(capture);
         if (r < 0 && r != -EINTR) {
             throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
         }

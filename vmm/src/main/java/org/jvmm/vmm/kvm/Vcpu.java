@@ -77,6 +77,15 @@ public final class Vcpu implements AutoCloseable {
         return LibC.ioctlOrErrno(fd, KVM_RUN(), 0L);
     }
 
+    /**
+     * KVM_RUN with errno captured into {@code captureState} (a {@code LibC.allocateCaptureState}
+     * segment the calling thread owns), for the vCPU loop: no thread-local lookup per exit.
+     */
+    public int run(MemorySegment captureState) {
+        int r = LibC.ioctl(captureState, fd, KVM_RUN(), 0L);
+        return r == -1 ? -LibC.errno(captureState) : r;
+    }
+
     /** KVM_GET_REGS. */
     public Regs getRegs() {
         try (Arena a = Arena.ofConfined()) {
