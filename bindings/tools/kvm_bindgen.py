@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Writes org.jvmm.bindings.kvm in the shape jextract 22+ generates, from the real kernel headers.
 
@@ -8,7 +8,7 @@ for the structs and macros listed in bindings/jextract/kvm.includes. The same ar
 scripts/jextract-kvm.sh, so both generators bind the same set of names. Nothing here is
 hand-tuned per struct: layouts, offsets and padding come from clang, macro values from gcc.
 
-Usage: bindings/tools/kvm_bindgen.py   (from the repository root)
+Usage: bindings/tools/kvm_bindgen.py   (any directory; writes into this checkout)
 """
 import os
 import re
@@ -16,7 +16,11 @@ import subprocess
 import sys
 import tempfile
 
-import clang.cindex as ci
+try:
+    import clang.cindex as ci
+except ImportError:
+    sys.exit('kvm_bindgen: the libclang Python bindings are missing: apt-get install python3-clang-14 libclang1-14'
+             ' (they install for Debian\'s /usr/bin/python3)')
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INCLUDES = os.path.join(ROOT, 'bindings/jextract/kvm.includes')
@@ -291,6 +295,7 @@ CLASS_TEMPLATE = '''/**
      * Reinterprets {{@code addr}} using target {{@code arena}} and {{@code cleanupAction}} (if any).
      * The returned segment has size {{@code elementCount * layout().byteSize()}}
      */
+    @SuppressWarnings("restricted")  // the caller vouches for addr, as with any reinterpret
     public static MemorySegment reinterpret(MemorySegment addr, long elementCount, Arena arena, Consumer<MemorySegment> cleanup) {{
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }}
@@ -533,6 +538,7 @@ HEADER_TEMPLATE = '''public class kvm_h {{
     public static final ValueLayout.OfLong C_LONG_LONG = ValueLayout.JAVA_LONG;
     public static final ValueLayout.OfFloat C_FLOAT = ValueLayout.JAVA_FLOAT;
     public static final ValueLayout.OfDouble C_DOUBLE = ValueLayout.JAVA_DOUBLE;
+    @SuppressWarnings("restricted")  // a C pointer's target size is unknown, as in C
     public static final AddressLayout C_POINTER = ValueLayout.ADDRESS
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;

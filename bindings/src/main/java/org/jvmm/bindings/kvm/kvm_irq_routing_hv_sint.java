@@ -168,6 +168,7 @@ public class kvm_irq_routing_hv_sint {
      * Reinterprets {@code addr} using target {@code arena} and {@code cleanupAction} (if any).
      * The returned segment has size {@code elementCount * layout().byteSize()}
      */
+    @SuppressWarnings("restricted")  // the caller vouches for addr, as with any reinterpret
     public static MemorySegment reinterpret(MemorySegment addr, long elementCount, Arena arena, Consumer<MemorySegment> cleanup) {
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }

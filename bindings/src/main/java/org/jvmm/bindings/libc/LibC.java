@@ -137,10 +137,7 @@ public final class LibC {
         return captureState.get(JAVA_INT, ERRNO_OFFSET);
     }
 
-    static MemorySegment threadCapture() {
-        return CAPTURE.get();
-    }
-
+    @SuppressWarnings("restricted")  // linking libc is this class's purpose; the module check is above
     static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         if (!LibC.class.getModule().isNativeAccessEnabled()) {
             throw nativeAccessDisabled(name);
@@ -389,6 +386,7 @@ public final class LibC {
      * in the global scope; the caller owns the mapping and unmaps it with {@link #munmap}, usually by
      * re-scoping it with {@code reinterpret(arena, s -> munmap(s))}.
      */
+    @SuppressWarnings("restricted")
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
         MemorySegment cs = CAPTURE.get();
         MemorySegment addr;

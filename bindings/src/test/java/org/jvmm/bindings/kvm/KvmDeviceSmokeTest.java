@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jvmm.bindings.kvm.fam.CpuidBuffer;
+import org.jvmm.bindings.kvm.fam.KvmSignalMask;
 import org.jvmm.bindings.kvm.fam.MsrBuffer;
 import org.jvmm.bindings.kvm.fam.MsrIndexList;
 import org.jvmm.bindings.libc.ErrnoException;
@@ -92,6 +93,71 @@ class KvmDeviceSmokeTest {
         } finally {
             LibC.close(vcpu);
             LibC.close(vm);
+            LibC.close(kvm);
+        }
+    }
+
+    /**
+     * A four-instruction real-mode guest ({@code mov dx,0x3f8; mov al,'A'; out dx,al; hlt}) run
+     * through the bindings alone: memory region, sregs/regs, signal mask, KVM_RUN and the
+     * {@code kvm_run.io} decoding of its exit.
+     */
+    @Test
+    void aRealModeGuestExitsWithItsPortWriteThenHalts() {
+        int kvm = openKvm();
+        int vm = LibC.ioctl(kvm, kvm_h.KVM_CREATE_VM(), 0L);
+        long memSize = 0x10000;
+        MemorySegment ram = LibC.mmap(memSize, LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+        int vcpu = -1;
+        MemorySegment run = null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment.copy(new byte[] {(byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xb0, 0x41, (byte) 0xee, (byte) 0xf4},
+                    0, ram, java.lang.foreign.ValueLayout.JAVA_BYTE, 0x1000, 7);
+            MemorySegment region = kvm_userspace_memory_region.allocate(arena);
+            kvm_userspace_memory_region.slot(region, 0);
+            kvm_userspace_memory_region.guest_phys_addr(region, 0);
+            kvm_userspace_memory_region.memory_size(region, memSize);
+            kvm_userspace_memory_region.userspace_addr(region, ram.address());
+            LibC.ioctl(vm, kvm_h.KVM_SET_USER_MEMORY_REGION(), region);
+
+            vcpu = LibC.ioctl(vm, kvm_h.KVM_CREATE_VCPU(), 0L);
+            long runSize = LibC.ioctl(kvm, kvm_h.KVM_GET_VCPU_MMAP_SIZE());
+            run = LibC.mmap(runSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, vcpu, 0);
+
+            MemorySegment sregs = kvm_sregs.allocate(arena);
+            LibC.ioctl(vcpu, kvm_h.KVM_GET_SREGS(), sregs);
+            kvm_segment.base(kvm_sregs.cs(sregs), 0);
+            kvm_segment.selector(kvm_sregs.cs(sregs), (short) 0);
+            LibC.ioctl(vcpu, kvm_h.KVM_SET_SREGS(), sregs);
+            MemorySegment regs = kvm_regs.allocate(arena);
+            kvm_regs.rip(regs, 0x1000);
+            kvm_regs.rflags(regs, 0x2);
+            LibC.ioctl(vcpu, kvm_h.KVM_SET_REGS(), regs);
+            LibC.ioctl(vcpu, kvm_h.KVM_SET_SIGNAL_MASK(), KvmSignalMask.allocate(arena).segment());
+
+            assertEquals(0, LibC.ioctlOrErrno(vcpu, kvm_h.KVM_RUN()));
+            assertEquals(kvm_h.KVM_EXIT_IO(), kvm_run.exit_reason(run));
+            MemorySegment io = kvm_run.io(run);
+            assertEquals(kvm_h.KVM_EXIT_IO_OUT(), kvm_run.io.direction(io));
+            assertEquals((short) 0x3f8, kvm_run.io.port(io));
+            assertEquals(1, kvm_run.io.size(io));
+            assertEquals(1, kvm_run.io.count(io));
+            assertEquals(0x41, run.get(java.lang.foreign.ValueLayout.JAVA_BYTE, kvm_run.io.data_offset(io)));
+
+            assertEquals(0, LibC.ioctlOrErrno(vcpu, kvm_h.KVM_RUN()));
+            assertEquals(kvm_h.KVM_EXIT_HLT(), kvm_run.exit_reason(run));
+            LibC.ioctl(vcpu, kvm_h.KVM_GET_REGS(), regs);
+            assertEquals(0x1007, kvm_regs.rip(regs), "rip is past the hlt");
+        } finally {
+            if (run != null) {
+                LibC.munmap(run);
+            }
+            if (vcpu >= 0) {
+                LibC.close(vcpu);
+            }
+            LibC.close(vm);
+            LibC.munmap(ram);
             LibC.close(kvm);
         }
     }

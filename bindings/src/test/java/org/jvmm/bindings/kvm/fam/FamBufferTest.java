@@ -13,6 +13,8 @@ import org.jvmm.bindings.kvm.kvm_irq_routing;
 import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
 import org.jvmm.bindings.kvm.kvm_msr_entry;
 import org.jvmm.bindings.kvm.kvm_msrs;
+import org.jvmm.bindings.kvm.kvm_signal_mask;
+import org.jvmm.bindings.libc.SigSet;
 import org.junit.jupiter.api.Test;
 
 /** Pure tests of the flexible-array wrappers: sizes, entry placement and bounds. */
@@ -59,6 +61,19 @@ class FamBufferTest {
             kvm_irq_routing_entry.gsi(e, 23);
             assertEquals(23, routes.segment().get(ValueLayout.JAVA_INT, kvm_irq_routing.sizeof() + 23 * kvm_irq_routing_entry.sizeof()));
             assertEquals(24, routes.count());
+        }
+    }
+
+    @Test
+    void signalMaskCarriesTheKernelHalfOfASigset() {
+        try (Arena arena = Arena.ofConfined()) {
+            KvmSignalMask mask = KvmSignalMask.allocate(arena);
+            assertEquals(8, kvm_signal_mask.len(mask.segment()));
+            assertEquals(4 + 8, mask.segment().byteSize());
+            MemorySegment set = SigSet.allocate(arena);
+            SigSet.add(set, 35);
+            mask.copyFrom(set);
+            assertEquals(1L << 34, mask.sigset().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
         }
     }
 }
