@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.cpu;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+import org.jvmm.bindings.libc.Errno;
+import org.jvmm.bindings.libc.LibC;
+import org.jvmm.bindings.libc.SigSet;
+import org.jvmm.vmm.exit.ExitDecoder;
+import org.jvmm.vmm.exit.VcpuExit;
+import org.jvmm.vmm.kvm.Vcpu;
+import org.jvmm.vmm.sys.Signals;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one vCPU: KVM_RUN, decode, dispatch, repeat, on the thread that calls {@link #run()}.
+ *
+ * <p>An explicit state machine. The loop is RUNNING until the controller asks for PAUSED or
+ * FINISHED ({@link #pause()}, {@link #stop()}), or an exit ends it (HLT, shutdown, a system event,
+ * an error), after which it is FINISHED for good. A request reaches a vCPU inside KVM_RUN by a
+ * kick: {@code immediate_exit} is set in {@code kvm_run}, then the kick signal (see
+ * {@link Signals}) is sent to the thread; either makes KVM_RUN return EINTR, the first covering
+ * the window just before the thread enters KVM_RUN.
+ *
+ * <p>Each exit goes to an {@link ExitDispatcher} ({@link #handle(VcpuExit)}): port I/O and MMIO
+ * to the buses, MSR exits to the {@link MsrRegistry}, everything else to the extensions' exit
+ * handlers; an exit nobody claims ends the vCPU with a {@link VcpuException}.
+ */
+public final class VcpuLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(VcpuLoop.class);
+    private static final int EINTR = 4;
+
+    public enum State { RUNNING, PAUSED, FINISHED }
+
+    private final int index;
+    private final Vcpu vcpu;
+    private final MemorySegment run;
+    private final ExitDispatcher dispatcher;
+
+    private final Object lock = new Object();
+    /** What the controller asked for; read by the vCPU thread at the top of every iteration. */
+    private volatile State requested = State.RUNNING;
+    private volatile State state = State.RUNNING;
+    /** pthread of the vCPU thread while it may be inside KVM_RUN, else 0; guarded by lock. */
+    private long thread;
+
+    public VcpuLoop(Vcpu vcpu, ExitRouting routing) {
+        this(vcpu.index(), vcpu, vcpu.kvmRun(), routing);
+    }
+
+    /** For tests: a loop over any {@code kvm_run}-shaped segment, without a real vCPU. */
+    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
+        this.index = index;
+        this.vcpu = vcpu;
+        this.run = Objects.requireNonNull(run);
+        this.dispatcher = new ExitDispatcher(index, vcpu, run, routing);
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /**
+     * Runs the vCPU until it finishes, on the calling thread, and says why it finished. Never
+     * throws for guest or KVM trouble: that is a {@link VmExitStatus.Reason#FAILED} status.
+     */
+    public VmExitStatus run() {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment sigScratch = SigSet.allocate(scratch);
+            // errno of KVM_RUN lands here: confined to this thread, so no per-exit lookups.
+            MemorySegment capture = LibC.allocateCaptureState(scratch);
+            vcpu.setSignalMask(Signals.blockKickInCurrentThread());
+            synchronized (lock) {
+                thread = Signals.currentThread();
+            }
+            while (true) {
+                if (requested != State.RUNNING) {
+                    VmExitStatus s = honourRequest();
+                    if (s != null) {
+                        return s;
+                    }
+                }
+                VmExitStatus s = step(sigScratch, capture);
+                if (s != null) {
+                    return s;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("vcpu {} failed: {}", index, e.getMessage());
+            return VmExitStatus.failed(index, e);
+        } finally {
+            synchronized (lock) {
+                thread = 0;
+            }
+            state = State.FINISHED;
+        }
+    }
+
+    /**
+     * One trip into the guest and back: KVM_RUN, decode, dispatch. Kept apart from the loop in
+     * {@link #run()} so the JIT compiles it as an ordinary hot method instead of relying on
+     * on-stack replacement of a loop that runs for the whole life of the VM.
+     */
+    private VmExitStatus step(MemorySegment sigScratch, MemorySegment capture) {
+        int r = vcpu.run(capture);
+        if (r < 0 && r != -EINTR) {
+            throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
+        }
+        if (r == 0) {
+            // Fast path for the two exits devices cause most: read the fields straight from
+            // kvm_run and dispatch without building a VcpuExit, so a round trip allocates nothing.
+            int reason = run.get(JAVA_INT, ExitDecoder.EXIT_REASON);
+            if (reason == ExitDecoder.EXIT_IO) {
+                dispatcher.handleIo(Short.toUnsignedInt(run.get(JAVA_SHORT, ExitDecoder.IO_PORT)),
+                        Byte.toUnsignedInt(run.get(JAVA_BYTE, ExitDecoder.IO_SIZE)),
+                        run.get(JAVA_BYTE, ExitDecoder.IO_DIRECTION) == VcpuExit.IO_OUT,
+                        Integer.toUnsignedLong(run.get(JAVA_INT, ExitDecoder.IO_COUNT)),
+                        run.get(JAVA_LONG, ExitDecoder.IO_DATA_OFFSET));
+                return null;
+            }
+            if (reason == ExitDecoder.EXIT_MMIO) {
+                int len = run.get(JAVA_INT, ExitDecoder.MMIO_LEN);
+                boolean write = run.get(JAVA_BYTE, ExitDecoder.MMIO_IS_WRITE) != 0;
+                dispatcher.handleMmio(run.get(JAVA_LONG, ExitDecoder.MMIO_PHYS_ADDR), len, write,
+                        write ? run.get(JAVA_LONG, ExitDecoder.MMIO_DATA) & ExitDecoder.mask(len) : 0);
+                return null;
+            }
+        }
+        VcpuExit exit = ExitDecoder.decode(r, run);
+        if (exit == VcpuExit.INTERRUPTED) {
+            run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 0);
+            Signals.consumePending(sigScratch);
+            return null;
+        }
+        return handle(exit);
+    }
+
+    /** Handles a PAUSED or FINISHED request; returns the final status, or null to run on. */
+    private VmExitStatus honourRequest() {
+        synchronized (lock) {
+            while (requested == State.PAUSED) {
+                state = State.PAUSED;
+                lock.notifyAll();
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    requested = State.FINISHED;
+                }
+            }
+            if (requested == State.FINISHED) {
+                return VmExitStatus.of(VmExitStatus.Reason.STOPPED, index, "stopped by the host");
+            }
+            state = State.RUNNING;
+            return null;
+        }
+    }
+
+    /** Asks the vCPU to stop and kicks it; {@link #run()} then returns STOPPED. Any thread. */
+    public void stop() {
+        request(State.FINISHED);
+    }
+
+    /** Asks the vCPU to pause (kicking it out of the guest); see {@link #awaitPaused}. */
+    public void pause() {
+        request(State.PAUSED);
+    }
+
+    /** Lets a paused vCPU run again. */
+    public void resume() {
+        synchronized (lock) {
+            if (requested == State.PAUSED) {
+                requested = State.RUNNING;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until the vCPU is paused or finished. */
+    public void awaitPaused() throws InterruptedException {
+        synchronized (lock) {
+            while (state == State.RUNNING && requested == State.PAUSED) {
+                lock.wait(100);
+            }
+        }
+    }
+
+    private void request(State wanted) {
+        synchronized (lock) {
+            if (requested == State.FINISHED) {
+                return;
+            }
+            requested = wanted;
+            lock.notifyAll();
+            if (thread != 0) {
+                // Sound: the thread is alive while thread != 0 (cleared under this lock before it
+                // leaves run()), and kvm_run stays mapped until the vCPU is closed after the join.
+                run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
+                Signals.kick(thread);
+            }
+        }
+    }
+
+    /**
+     * Acts on one exit (see {@link ExitDispatcher}). Returns null to enter the guest again, or the
+     * status that ends the vCPU; throws {@link VcpuException} for an exit nobody claims.
+     */
+    public VmExitStatus handle(VcpuExit exit) {
+        return dispatcher.handle(exit);
+    }
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.kvm;
+
+import static org.jvmm.bindings.kvm.kvm_h.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.jvmm.bindings.kvm.kvm_enable_cap;
+import org.jvmm.bindings.kvm.kvm_irq_level;
+import org.jvmm.bindings.kvm.kvm_irq_routing;
+import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
+import org.jvmm.bindings.kvm.kvm_irq_routing_irqchip;
+import org.jvmm.bindings.kvm.kvm_irq_routing_msi;
+import org.jvmm.bindings.kvm.kvm_irqfd;
+import org.jvmm.bindings.kvm.kvm_msi;
+import org.jvmm.bindings.kvm.kvm_msr_filter;
+import org.jvmm.bindings.kvm.kvm_msr_filter_range;
+import org.jvmm.bindings.kvm.kvm_pit_config;
+import org.jvmm.bindings.kvm.kvm_userspace_memory_region;
+import org.jvmm.vmm.spi.MsrFilterRange;
+import org.jvmm.vmm.sys.Posix;
+
+/**
+ * A VM fd from KVM_CREATE_VM: memory slots, the in-kernel irqchip, interrupts, capabilities and
+ * vCPU creation. One method per VM ioctl, named after it. Closing it closes the fd; vCPUs and
+ * memory are closed first by whoever owns them (see {@code Machine}).
+ */
+public final class Vm implements AutoCloseable {
+    private final Kvm kvm;
+    private final int fd;
+    private volatile boolean closed;
+
+    Vm(Kvm kvm, int fd) {
+        this.kvm = kvm;
+        this.fd = fd;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public Kvm kvm() {
+        return kvm;
+    }
+
+    /** KVM_CHECK_EXTENSION on the VM fd (some capabilities depend on the VM type). */
+    public int checkExtension(int cap) {
+        return Ioctls.call(fd, "KVM_CHECK_EXTENSION", KVM_CHECK_EXTENSION(), cap, () -> "cap " + cap);
+    }
+
+    /** KVM_CREATE_VCPU with id {@code index}, then maps its {@code kvm_run}. */
+    public Vcpu createVcpu(int index) {
+        int size = kvm.vcpuMmapSize();
+        int vcpuFd = Ioctls.call(fd, "KVM_CREATE_VCPU", KVM_CREATE_VCPU(), index, () -> "vcpu " + index);
+        try {
+            return new Vcpu(this, index, vcpuFd, size);
+        } catch (RuntimeException e) {
+            Posix.close(vcpuFd);
+            throw e;
+        }
+    }
+
+    /**
+     * KVM_SET_USER_MEMORY_REGION: guest-physical {@code [gpa, gpa+size)} is backed by host
+     * memory at {@code host}. A size of 0 deletes the slot.
+     */
+    public void setUserMemoryRegion(int slot, int flags, long gpa, long size, long host) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment r = kvm_userspace_memory_region.allocate(a);
+            kvm_userspace_memory_region.slot(r, slot);
+            kvm_userspace_memory_region.flags(r, flags);
+            kvm_userspace_memory_region.guest_phys_addr(r, gpa);
+            kvm_userspace_memory_region.memory_size(r, size);
+            kvm_userspace_memory_region.userspace_addr(r, host);
+            Ioctls.call(fd, "KVM_SET_USER_MEMORY_REGION", KVM_SET_USER_MEMORY_REGION(), r,
+                    () -> "slot %d, gpa 0x%x, size 0x%x".formatted(slot, gpa, size));
+        }
+    }
+
+    /** KVM_SET_TSS_ADDR: three pages of guest-physical space KVM needs on Intel (not RAM). */
+    public void setTssAddr(long address) {
+        Ioctls.call(fd, "KVM_SET_TSS_ADDR", KVM_SET_TSS_ADDR(), address, () -> "0x" + Long.toHexString(address));
+    }
+
+    /** KVM_SET_IDENTITY_MAP_ADDR: one page for the EPT identity map of real mode on Intel. */
+    public void setIdentityMapAddr(long address) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
+            p.set(ValueLayout.JAVA_LONG, 0, address);
+            Ioctls.call(fd, "KVM_SET_IDENTITY_MAP_ADDR", KVM_SET_IDENTITY_MAP_ADDR(), p,
+                    () -> "0x" + Long.toHexString(address));
+        }
+    }
+
+    /** KVM_CREATE_IRQCHIP: the in-kernel PIC pair, IOAPIC and local APICs. Before any vCPU. */
+    public void createIrqchip() {
+        Ioctls.call(fd, "KVM_CREATE_IRQCHIP", KVM_CREATE_IRQCHIP());
+    }
+
+    /** KVM_CREATE_PIT2: the in-kernel i8254 timer; needs the irqchip first. */
+    public void createPit2(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = kvm_pit_config.allocate(a);
+            kvm_pit_config.flags(c, flags);
+            Ioctls.call(fd, "KVM_CREATE_PIT2", KVM_CREATE_PIT2(), c, () -> "flags " + flags);
+        }
+    }
+
+    /** KVM_IRQ_LINE: drives GSI {@code irq} of the in-kernel irqchip to {@code level}. */
+    public void irqLine(int irq, boolean level) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment l = kvm_irq_level.allocate(a);
+            kvm_irq_level.irq(l, irq);
+            kvm_irq_level.level(l, level ? 1 : 0);
+            Ioctls.call(fd, "KVM_IRQ_LINE", KVM_IRQ_LINE(), l, () -> "irq " + irq + ", level " + level);
+        }
+    }
+
+    /** KVM_SET_GSI_ROUTING: replaces the whole GSI routing table. */
+    public void setGsiRouting(List<IrqRoute> routes) {
+        try (Arena a = Arena.ofConfined()) {
+            long entrySize = kvm_irq_routing_entry.sizeof();
+            MemorySegment table = a.allocate(kvm_irq_routing.sizeof() + routes.size() * entrySize, 8);
+            kvm_irq_routing.nr(table, routes.size());
+            for (int i = 0; i < routes.size(); i++) {
+                IrqRoute r = routes.get(i);
+                MemorySegment e = table.asSlice(kvm_irq_routing.sizeof() + i * entrySize, entrySize);
+                kvm_irq_routing_entry.gsi(e, r.gsi());
+                MemorySegment u = kvm_irq_routing_entry.u(e);
+                if (r.msi()) {
+                    kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_MSI());
+                    MemorySegment m = kvm_irq_routing_entry.u.msi(u);
+                    kvm_irq_routing_msi.address_lo(m, (int) r.msiAddress());
+                    kvm_irq_routing_msi.address_hi(m, (int) (r.msiAddress() >>> 32));
+                    kvm_irq_routing_msi.data(m, r.msiData());
+                } else {
+                    kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
+                    MemorySegment c = kvm_irq_routing_entry.u.irqchip(u);
+                    kvm_irq_routing_irqchip.irqchip(c, r.irqchip());
+                    kvm_irq_routing_irqchip.pin(c, r.pin());
+                }
+            }
+            Ioctls.call(fd, "KVM_SET_GSI_ROUTING", KVM_SET_GSI_ROUTING(), table, () -> routes.size() + " routes");
+        }
+    }
+
+    /** KVM_IRQFD: writing to eventfd {@code eventFd} raises GSI {@code gsi}. */
+    public void irqfd(int eventFd, int gsi) {
+        irqfd(eventFd, gsi, 0);
+    }
+
+    /** KVM_IRQFD with KVM_IRQFD_FLAG_DEASSIGN: undoes {@link #irqfd}. */
+    public void irqfdDeassign(int eventFd, int gsi) {
+        irqfd(eventFd, gsi, KVM_IRQFD_FLAG_DEASSIGN());
+    }
+
+    private void irqfd(int eventFd, int gsi, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = kvm_irqfd.allocate(a);
+            kvm_irqfd.fd(s, eventFd);
+            kvm_irqfd.gsi(s, gsi);
+            kvm_irqfd.flags(s, flags);
+            Ioctls.call(fd, "KVM_IRQFD", KVM_IRQFD(), s,
+                    () -> "eventfd %d, gsi %d, flags %d".formatted(eventFd, gsi, flags));
+        }
+    }
+
+    /** KVM_SIGNAL_MSI: injects one MSI; returns >0 if delivered, 0 if the guest blocked it. */
+    public int signalMsi(long address, int data) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = kvm_msi.allocate(a);
+            kvm_msi.address_lo(m, (int) address);
+            kvm_msi.address_hi(m, (int) (address >>> 32));
+            kvm_msi.data(m, data);
+            return Ioctls.call(fd, "KVM_SIGNAL_MSI", KVM_SIGNAL_MSI(), m,
+                    () -> "address 0x%x, data 0x%x".formatted(address, data));
+        }
+    }
+
+    /** KVM_ENABLE_CAP on the VM fd with up to four arguments. */
+    public void enableCap(int cap, long... args) {
+        enableCap(fd, "VM", cap, args);
+    }
+
+    static void enableCap(int fd, String what, int cap, long... args) {
+        if (args.length > 4) {
+            throw new IllegalArgumentException("KVM_ENABLE_CAP takes at most 4 arguments");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = kvm_enable_cap.allocate(a);
+            kvm_enable_cap.cap(c, cap);
+            MemorySegment argv = kvm_enable_cap.args(c);
+            for (int i = 0; i < args.length; i++) {
+                argv.setAtIndex(ValueLayout.JAVA_LONG, i, args[i]);
+            }
+            Ioctls.call(fd, "KVM_ENABLE_CAP", KVM_ENABLE_CAP(), c,
+                    () -> "%s cap %d, args %s".formatted(what, cap, java.util.Arrays.toString(args)));
+        }
+    }
+
+    /**
+     * KVM_X86_SET_MSR_FILTER with default allow: the MSRs in {@code denied} exit to userspace
+     * (needs KVM_CAP_X86_USER_SPACE_MSR with KVM_MSR_EXIT_REASON_FILTER). At most 16 ranges.
+     */
+    public void setMsrFilter(List<MsrFilterRange> denied) {
+        int max = KVM_MSR_FILTER_MAX_RANGES();
+        if (denied.size() > max) {
+            throw new IllegalArgumentException("at most " + max + " MSR filter ranges, got " + denied.size());
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment f = kvm_msr_filter.allocate(a);
+            kvm_msr_filter.flags(f, KVM_MSR_FILTER_DEFAULT_ALLOW());
+            for (int i = 0; i < denied.size(); i++) {
+                MsrFilterRange d = denied.get(i);
+                MemorySegment r = kvm_msr_filter.ranges(f, i);
+                int flags = (d.read() ? KVM_MSR_FILTER_READ() : 0) | (d.write() ? KVM_MSR_FILTER_WRITE() : 0);
+                kvm_msr_filter_range.flags(r, flags);
+                kvm_msr_filter_range.nmsrs(r, d.count());
+                kvm_msr_filter_range.base(r, d.first());
+                // A clear bit denies the MSR; an all-zero bitmap denies the whole range.
+                kvm_msr_filter_range.bitmap(r, a.allocate((d.count() + 7) / 8, 8));
+            }
+            Ioctls.call(fd, "KVM_X86_SET_MSR_FILTER", KVM_X86_SET_MSR_FILTER(), f, denied::toString);
+        }
+    }
+
+    /** Any VM ioctl by number, for extensions. */
+    public int vmIoctl(long request, MemorySegment arg) {
+        return Ioctls.call(fd, Ioctls.nameOf(request), request, arg, null);
+    }
+
+    /** Any VM ioctl with an integer argument. */
+    public int vmIoctl(long request, long arg) {
+        return Ioctls.call(fd, Ioctls.nameOf(request), request, arg, null);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Posix.close(fd);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.machine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jvmm.vmm.VmmException;
+import org.jvmm.vmm.bus.Bus;
+import org.jvmm.vmm.bus.IrqLine;
+import org.jvmm.vmm.cpu.VcpuLoop;
+import org.jvmm.vmm.cpu.VmExitStatus;
+import org.jvmm.vmm.kvm.Kvm;
+import org.jvmm.vmm.kvm.Vcpu;
+import org.jvmm.vmm.kvm.Vm;
+import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.memory.GuestRam;
+import org.jvmm.vmm.spi.VmExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A built VM: KVM, the VM, guest RAM, the buses, the vCPUs and their loops, and the extensions.
+ * Build one with {@link #builder()}, set up the guest (load code, set registers), {@link #start()}
+ * it, wait with {@link #awaitExit()}, and {@link #close()} it.
+ *
+ * <pre>{@code
+ * try (Machine m = Machine.builder().memorySize(64 << 20).vcpus(1).irqchip(false).build()) {
+ *     m.memory().write(0x1000, code);
+ *     m.vcpu(0).setRegs(...);
+ *     m.start();
+ *     VmExitStatus status = m.awaitExit();
+ * }
+ * }</pre>
+ *
+ * <p>Each vCPU runs on its own platform thread named {@code vcpu-N}. The VM ends when one vCPU
+ * sees a VM-ending exit (shutdown, power off, reset, crash, a failure), when the host calls
+ * {@link #stop()}, or when every vCPU has halted; the other vCPUs are then kicked and joined.
+ *
+ * <p>Teardown order ({@link #close()}): stop and join the vCPU threads; close the extensions
+ * (reverse order); delete the memory slots; close each vCPU (unmap kvm_run, close its fd); close
+ * the VM fd; unmap guest RAM; close /dev/kvm. KVM keeps no reference to RAM once the slots are
+ * gone, and nothing touches a kvm_run after its thread is joined.
+ */
+public final class Machine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Machine.class);
+
+    private final Kvm kvm;
+    private final Vm vm;
+    private final GuestRam ram;
+    private final Bus pio;
+    private final Bus mmio;
+    private final List<Vcpu> vcpus;
+    private final List<VcpuLoop> loops;
+    private final List<VmExtension> extensions;
+    private final List<Thread> threads = new ArrayList<>();
+    private final CompletableFuture<VmExitStatus> exit = new CompletableFuture<>();
+    private VmExitStatus firstEnding;
+    private int finished;
+    private boolean started;
+    private boolean closed;
+
+    Machine(Kvm kvm, Vm vm, GuestRam ram, Bus pio, Bus mmio, List<Vcpu> vcpus, List<VcpuLoop> loops,
+            List<VmExtension> extensions) {
+        this.kvm = kvm;
+        this.vm = vm;
+        this.ram = ram;
+        this.pio = pio;
+        this.mmio = mmio;
+        this.vcpus = List.copyOf(vcpus);
+        this.loops = List.copyOf(loops);
+        this.extensions = List.copyOf(extensions);
+    }
+
+    public static MachineBuilder builder() {
+        return new MachineBuilder();
+    }
+
+    public Kvm kvm() {
+        return kvm;
+    }
+
+    public Vm vm() {
+        return vm;
+    }
+
+    public GuestRam ram() {
+        return ram;
+    }
+
+    public GuestMemory memory() {
+        return ram.memory();
+    }
+
+    /** The port-I/O bus; register devices before {@link #start()}. */
+    public Bus pio() {
+        return pio;
+    }
+
+    /** The MMIO bus; register devices before {@link #start()}. */
+    public Bus mmio() {
+        return mmio;
+    }
+
+    /**
+     * An interrupt line driving GSI {@code gsi} of the in-kernel irqchip through KVM_IRQ_LINE
+     * (ISA IRQs 0-15 are GSIs 0-15 with the default routing). Needs {@code irqchip(true)}.
+     */
+    public IrqLine irqLine(int gsi) {
+        return level -> vm.irqLine(gsi, level);
+    }
+
+    public List<Vcpu> vcpus() {
+        return vcpus;
+    }
+
+    public Vcpu vcpu(int index) {
+        return vcpus.get(index);
+    }
+
+    public VcpuLoop loop(int index) {
+        return loops.get(index);
+    }
+
+    /** Starts one thread per vCPU. */
+    public synchronized void start() {
+        if (started || closed) {
+            throw new IllegalStateException(closed ? "machine is closed" : "machine already started");
+        }
+        started = true;
+        for (VcpuLoop loop : loops) {
+            Thread t = Thread.ofPlatform().name("vcpu-" + loop.index()).daemon(true).unstarted(() -> runVcpu(loop));
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+    }
+
+    private void runVcpu(VcpuLoop loop) {
+        VmExitStatus status = loop.run();
+        LOG.debug("vcpu {} finished: {}", loop.index(), status);
+        List<VcpuLoop> toStop = List.of();
+        synchronized (this) {
+            finished++;
+            if (status.reason().endsVm() && firstEnding == null) {
+                firstEnding = status;
+                toStop = loops;
+            }
+            if (finished == loops.size()) {
+                exit.complete(firstEnding != null ? firstEnding : status);
+            }
+        }
+        toStop.forEach(VcpuLoop::stop);
+    }
+
+    /** Waits until the VM has ended (all vCPU threads finished) and says why. */
+    public VmExitStatus awaitExit() {
+        try {
+            return exit.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted while waiting for the VM to end");
+        } catch (ExecutionException e) {
+            throw new VmmException("waiting for the VM failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Like {@link #awaitExit()}, but gives up after {@code timeout}. */
+    public Optional<VmExitStatus> awaitExit(Duration timeout) {
+        try {
+            return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new VmmException("waiting for the VM failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Stops every vCPU (kicking those inside the guest), joins the threads, returns the status. */
+    public VmExitStatus stop() {
+        synchronized (this) {
+            if (!started) {
+                started = true;
+                exit.complete(VmExitStatus.of(VmExitStatus.Reason.STOPPED, -1, "never started"));
+            }
+            if (firstEnding == null) {
+                firstEnding = VmExitStatus.of(VmExitStatus.Reason.STOPPED, -1, "stopped by the host");
+            }
+        }
+        loops.forEach(VcpuLoop::stop);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VmmException("interrupted while joining " + t.getName());
+            }
+        }
+        return awaitExit();
+    }
+
+    /** Stops the VM if needed and releases everything, in the order the class comment gives. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        stop();
+        synchronized (this) {
+            closed = true;
+        }
+        Teardown t = new Teardown();
+        for (int i = extensions.size() - 1; i >= 0; i--) {
+            t.run(extensions.get(i)::close);
+        }
+        t.run(ram::unregister);
+        vcpus.forEach(v -> t.run(v::close));
+        t.run(vm::close);
+        t.run(ram::close);
+        t.run(kvm::close);
+        t.rethrow();
+    }
+}

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.spi;
+
+/**
+ * Where an extension registers what it handles at run time, once, while the machine is built and
+ * before any vCPU runs.
+ */
+public interface HandlerRegistry {
+    /**
+     * Sends guest accesses to MSRs {@code [first, first+count)} that exit to userspace to
+     * {@code handler}. A range overlapping one already registered is refused.
+     */
+    void msrHandler(int first, int count, MsrHandler handler, String name);
+
+    /** Adds {@code handler} to those asked about exits the core does not handle. */
+    void exitHandler(ExitHandler handler);
+}

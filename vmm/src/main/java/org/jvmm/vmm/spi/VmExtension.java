@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.spi;
+
+import java.util.List;
+import org.jvmm.vmm.kvm.CpuidEntry;
+import org.jvmm.vmm.kvm.Vcpu;
+import org.jvmm.vmm.kvm.Vm;
+import org.jvmm.vmm.memory.GuestMemory;
+
+/**
+ * A feature that plugs into the machine without the core knowing it (Hyper-V is the first). Every
+ * method has a no-op default; the machine calls them in the order they are declared here, for
+ * each extension in the order they were added:
+ *
+ * <ol>
+ *   <li>{@link #vmCreated} once, right after KVM_CREATE_VM, before the irqchip and memory:
+ *       per-VM KVM_ENABLE_CAP goes here.</li>
+ *   <li>{@link #msrFilter} once, to collect the MSRs that must exit to userspace.</li>
+ *   <li>{@link #registerHandlers} once, with the guest memory in place.</li>
+ *   <li>for each vCPU, in index order: {@link #vcpuCreated} (per-vCPU KVM_ENABLE_CAP, which
+ *       must precede KVM_SET_CPUID2, as QEMU does for Hyper-V), then {@link #contributeCpuid},
+ *       then KVM_SET_CPUID2, then {@link #vcpuConfigured} (e.g. MSRs such as VP_INDEX).</li>
+ *   <li>{@link #close} when the machine is torn down, after the vCPUs stopped.</li>
+ * </ol>
+ *
+ * A method throwing a {@link org.jvmm.vmm.VmmException} aborts the build with its message.
+ */
+public interface VmExtension extends AutoCloseable {
+    /** Short name for messages. */
+    default String name() {
+        return getClass().getSimpleName();
+    }
+
+    default void vmCreated(Vm vm) {}
+
+    /** MSRs this extension needs to see in userspace even though KVM knows them. */
+    default List<MsrFilterRange> msrFilter() {
+        return List.of();
+    }
+
+    default void registerHandlers(HandlerRegistry registry, GuestMemory memory) {}
+
+    default void vcpuCreated(Vcpu vcpu) {}
+
+    /**
+     * Edits the CPUID table of vCPU {@code vcpuIndex} before KVM_SET_CPUID2. {@code entries} starts
+     * as KVM_GET_SUPPORTED_CPUID plus earlier extensions' edits and is mutable: add, replace or
+     * remove entries.
+     */
+    default void contributeCpuid(int vcpuIndex, List<CpuidEntry> entries) {}
+
+    default void vcpuConfigured(Vcpu vcpu) {}
+
+    @Override
+    default void close() {}
+}
