@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         name = "jvmm",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
+        subcommands = {ProbeCommand.class},
         description = "A KVM virtual machine monitor in Java with QEMU-compatible Hyper-V enlightenments.")
 final class JvmmCommand implements Runnable {
     @picocli.CommandLine.Spec

@@ -53,7 +53,13 @@ public final class Kvm implements AutoCloseable {
             throw KvmUnavailableException.fromOpen(device, e.errno());
         }
         Kvm kvm = new Kvm(fd);
-        int version = kvm.apiVersion();
+        int version;
+        try {
+            version = kvm.apiVersion();
+        } catch (KvmException e) {
+            kvm.close();
+            throw new KvmUnavailableException(device + " is not a KVM device: " + e.getMessage());
+        }
         if (version != API_VERSION) {
             kvm.close();
             throw new KvmUnavailableException(device + " speaks KVM API " + version + ", jvmm needs " + API_VERSION);
