@@ -78,13 +78,20 @@ hvlab_ensure_kernel() {
   kver=${pkg#linux-image-}
   dir="$HVLAB_CACHE/$kver"
   if ! [ -s "$dir/vmlinuz" ] || ! [ -f "$dir/modules.ok" ]; then
-    hvlab_fetch_kernel "$pkg" "$kver" "$dir"
+    if ! hvlab_fetch_kernel "$pkg" "$kver" "$dir"; then
+      # Stale package lists name a kernel the mirror no longer has: refresh and ask again.
+      [ "$HVLAB_APT_UPDATED" -eq 0 ] || hvlab_die "kernel download failed ($pkg)"
+      hvlab_apt_update
+      pkg=$(hvlab_kernel_package); kver=${pkg#linux-image-}; dir="$HVLAB_CACHE/$kver"
+      hvlab_fetch_kernel "$pkg" "$kver" "$dir" || hvlab_die "kernel download failed ($pkg)"
+    fi
   fi
   echo "$kver" >"$current.tmp" && mv "$current.tmp" "$current"
   echo "$dir"
 }
 
 # Downloads kernel package $1 (version $2) and keeps only vmlinuz and the lab's modules in $3.
+# Returns 1 when the download fails; dies when the package lacks what the lab needs.
 hvlab_fetch_kernel() {
   local pkg="$1" kver="$2" dir="$3" work log
   mkdir -p "$HVLAB_CACHE"
@@ -92,11 +99,7 @@ hvlab_fetch_kernel() {
   chmod 755 "$work"   # apt's sandbox user must be able to write here
   log="$work/log"
   hvlab_say "downloading $pkg"
-  if ! (cd "$work" && apt-get download -q "$pkg" >"$log" 2>&1); then
-    hvlab_apt_update
-    (cd "$work" && apt-get download -q "$pkg" >"$log" 2>&1) \
-      || { rm -rf "$work"; hvlab_die "kernel download failed ($pkg)"; }
-  fi
+  (cd "$work" && apt-get download -q "$pkg" >"$log" 2>&1) || { rm -rf "$work"; return 1; }
   dpkg -x "$work"/"$pkg"_*.deb "$work/x" || { rm -rf "$work"; hvlab_die "cannot unpack $pkg"; }
   local mods="$work/x/lib/modules/$kver" out="$work/out" m f
   mkdir -p "$out/modules"
