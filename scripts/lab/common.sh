@@ -176,3 +176,12 @@ hvlab_ensure_initramfs() {
   rm -f $(ls "$kdir/$name"-*.cpio 2>/dev/null | grep -vxF "$out") 2>/dev/null || true
   echo "$out"
 }
+
+# Serializes cache building between concurrent runs. Inside the lab the cache is read-only and
+# already complete, so a lock that cannot be taken is simply skipped.
+hvlab_lock_cache() {
+  mkdir -p "$HVLAB_CACHE" 2>/dev/null || return 0
+  { exec 9>>"$HVLAB_CACHE/.lock"; } 2>/dev/null || return 0
+  flock -w 900 9 || hvlab_die "another hvlab has held the cache lock $HVLAB_CACHE/.lock for 15 minutes"
+}
+hvlab_unlock_cache() { exec 9>&- 2>/dev/null || true; }
