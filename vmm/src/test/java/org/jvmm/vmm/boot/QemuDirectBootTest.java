@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRegion;
-import org.junit.jupiter.api.Tag;
+import org.jvmm.vmm.testing.TestGuestImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,16 +33,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Linux therefore logs "MP-BIOS bug: 8254 timer not connected to IO-APIC" and falls back to
  * virtual wire mode; that is expected here and does not happen on KVM.
  *
- * <p>Run: {@code scripts/mvn -pl vmm -am verify -Dsurefire.groups=lab -Dsurefire.excludedGroups=
- * -Dtest=QemuDirectBootLabTest -Dsurefire.failIfNoSpecifiedTests=false -Djvmm.lab.kernel=PATH}
- * with a kernel built with CONFIG_X86_MPPARSE (Debian's linux-image-amd64 is; its -cloud flavour
- * is not: it boots, but with one CPU) and qemu-system-x86_64, gcc and binutils installed. The
- * kernel may be the bzImage ({@code apt-get download linux-image-6.1.0-NN-amd64}, then
+ * <p>It runs on the host in the normal suite, with the test guest's kernel ({@link TestGuestImage};
+ * {@code -Djvmm.lab.kernel=PATH} picks another), and needs qemu-system-x86_64, gcc and binutils
+ * (scripts/guest/build-test-guest installs QEMU). The kernel must be built with
+ * CONFIG_X86_MPPARSE (Debian's linux-image-amd64 is; its -cloud flavour is not: it boots, but with
+ * one CPU). It may be the bzImage ({@code apt-get download linux-image-6.1.0-NN-amd64}, then
  * {@code dpkg-deb -x} it) or the vmlinux ELF unpacked from it (the xz stream after the setup code);
  * both pass with Debian's 6.1.0-56 kernel in about 8 seconds.
  */
-@Tag("lab")
-class QemuDirectBootLabTest {
+class QemuDirectBootTest {
     private static final long RAM = 512L << 20;
     private static final long TRAMPOLINE = 0x800_0000L;
     private static final int EXIT_VALUE = 0x2a;
@@ -52,10 +51,7 @@ class QemuDirectBootLabTest {
 
     @Test
     void realKernelBootsToInitWithTwoCpus() throws Exception {
-        String kernelPath = System.getProperty("jvmm.lab.kernel");
-        if (kernelPath == null) {
-            throw new IllegalStateException("set -Djvmm.lab.kernel=/path/to/bzImage for this lab test");
-        }
+        String kernelPath = System.getProperty("jvmm.lab.kernel", TestGuestImage.kernel().toString());
         GuestMemory mem = GuestMemory.of(List.of(new GuestRegion(0, Arena.ofAuto().allocate(RAM, 4096))));
         Path initrd = Files.write(dir.resolve("initramfs.cpio"), Cpio.newc("init", buildInit()));
         LinuxBoot.Result boot = LinuxBoot.prepare(mem, new LinuxBoot.Config(Path.of(kernelPath), Optional.of(initrd),
