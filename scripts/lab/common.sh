@@ -184,4 +184,4 @@ hvlab_lock_cache() {
   { exec 9>>"$HVLAB_CACHE/.lock"; } 2>/dev/null || return 0
   flock -w 900 9 || hvlab_die "another hvlab has held the cache lock $HVLAB_CACHE/.lock for 15 minutes"
 }
-hvlab_unlock_cache() { exec 9>&- 2>/dev/null || true; }
+hvlab_unlock_cache() { exec 9>&-; }
