@@ -103,7 +103,19 @@ public final class VcpuLoop {
             synchronized (lock) {
                 thread = 0;
             }
+            // A kick sent while the thread was outside KVM_RUN stays pending (blocked). No new
+            // kick can come now that thread is 0, so take the leftovers: a kick still pending
+            // when the thread ends is delivered into the dying JVM thread and aborts the JVM.
+            drainKicks();
             state = State.FINISHED;
+        }
+    }
+
+    private static void drainKicks() {
+        try (Arena a = Arena.ofConfined()) {
+            Signals.consumePending(SigSet.allocate(a));
+        } catch (RuntimeException e) {
+            LOG.warn("could not take pending kick signals: {}", e.getMessage());
         }
     }
 
