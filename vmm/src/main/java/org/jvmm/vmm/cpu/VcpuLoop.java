@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class VcpuLoop {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuLoop.class);
     private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     public enum State { RUNNING, PAUSED, FINISHED }
 
@@ -126,6 +127,11 @@ public final class VcpuLoop {
      */
     private VmExitStatus step(MemorySegment sigScratch, MemorySegment capture) {
         int r = vcpu.run(capture);
+        if (r == -EAGAIN) {
+            // An application processor waiting for INIT/SIPI: KVM_RUN sleeps in the kernel until
+            // the BSP sends one, then returns EAGAIN so userspace can look around; just run again.
+            return null;
+        }
         if (r < 0 && r != -EINTR) {
             throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
         }

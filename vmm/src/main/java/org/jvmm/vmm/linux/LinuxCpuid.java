@@ -14,6 +14,7 @@ import org.jvmm.vmm.spi.VmExtension;
  * extensions added by the caller (Hyper-V) still see and may edit the result.
  *
  * <ul>
+ *   <li>Leaf 1 ECX[31]: the hypervisor bit (see {@link #HYPERVISOR}).</li>
  *   <li>Leaf 4 (deterministic cache parameters, Intel SDM vol. 2A): EAX[31:26] = cores per package
  *       - 1; EAX[25:14] = logical processors sharing the cache - 1: one for L1/L2, all for L3.</li>
  *   <li>Leaf 0xB and 0x1F (extended topology): sub-leaf 0 is the SMT level (1 thread, shift 0),
@@ -22,6 +23,13 @@ import org.jvmm.vmm.spi.VmExtension;
  * </ul>
  */
 final class LinuxCpuid implements VmExtension {
+    /**
+     * Leaf 1 ECX bit 31, "running under a hypervisor". KVM leaves it to userspace; without it
+     * Linux never reads the KVM leaves at 0x4000_0000, so it has no kvm-clock, cannot calibrate
+     * the TSC, and boots seconds slower on jiffies.
+     */
+    static final int HYPERVISOR = 1 << 31;
+
     private final int vcpus;
 
     LinuxCpuid(int vcpus) {
@@ -38,6 +46,7 @@ final class LinuxCpuid implements VmExtension {
         for (ListIterator<CpuidEntry> it = entries.listIterator(); it.hasNext(); ) {
             CpuidEntry e = it.next();
             it.set(switch (e.function()) {
+                case 1 -> e.withRegisters(e.eax(), e.ebx(), e.ecx() | HYPERVISOR, e.edx());
                 case 4 -> cacheLeaf(e);
                 case 0xb, 0x1f -> topologyLeaf(e, vcpuIndex);
                 case 0x8000_0008 -> e.withRegisters(e.eax(), e.ebx(), (e.ecx() & ~0xff) | (vcpus - 1), e.edx());

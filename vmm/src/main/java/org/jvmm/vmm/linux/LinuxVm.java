@@ -54,7 +54,7 @@ public final class LinuxVm implements AutoCloseable {
     private LinuxVm(LinuxVmConfig config, Machine machine, OutputStream out, InputStream in) {
         this.config = config;
         this.machine = machine;
-        this.console = new ConsoleWatch(out, line -> end(LinuxVmExit.powerOff(line)));
+        this.console = new ConsoleWatch(out, line -> end(LinuxVmExit.powerOff(line.substring(line.indexOf("reboot:")))));
         this.serial = new Serial16550(machine.irqLine(Serial16550.COM1_IRQ), console);
         this.input = in == null ? null : new SerialInput(in, serial);
     }

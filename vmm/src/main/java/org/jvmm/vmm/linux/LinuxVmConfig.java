@@ -23,7 +23,7 @@ public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, 
      * and exits 6. {@code i8042.noaux i8042.nomux i8042.dumbkbd}: there is no mouse or keyboard
      * behind the controller, so skip the probes that would wait for them.
      */
-    public static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=-1 i8042.noaux i8042.nomux i8042.dumbkbd";
+    public static final String DEFAULT_CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd";
     /** Below this a stock kernel with an initramfs does not get to userspace. */
     public static final long MIN_MEMORY = 16L << 20;
 

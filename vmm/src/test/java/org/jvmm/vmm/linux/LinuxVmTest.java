@@ -186,9 +186,10 @@ class LinuxVmTest {
                 assertEquals(PcPlatform.DELIVERY_NMI, lvt(lapic, PcPlatform.APIC_LVT_LINT1) & PcPlatform.DELIVERY_MODE_MASK);
                 assertEquals(PcPlatform.MTRR_ENABLE_WRITE_BACK,
                         vm.machine().vcpu(i).getMsrs(PcPlatform.MSR_MTRR_DEF_TYPE).getFirst().data());
-                int apicId = vm.machine().vcpu(i).getCpuid2().stream()
-                        .filter(e -> e.function() == 1).findFirst().orElseThrow().ebx() >>> 24;
-                assertEquals(i, apicId);
+                var leaf1 = vm.machine().vcpu(i).getCpuid2().stream()
+                        .filter(e -> e.function() == 1).findFirst().orElseThrow();
+                assertEquals(i, leaf1.ebx() >>> 24);
+                assertTrue(leaf1.ecx() < 0, "hypervisor bit (leaf 1 ECX[31]) set");
             }
         }
     }
