@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 /** The top-level {@code jvmm} command; the work happens in its subcommands. */
 @Command(
         name = "jvmm",
+        subcommands = {org.jvmm.cli.run.RunCommand.class},
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         subcommands = {ProbeCommand.class},

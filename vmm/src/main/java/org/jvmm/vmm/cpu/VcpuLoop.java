@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class VcpuLoop {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuLoop.class);
     private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
 
     public enum State { RUNNING, PAUSED, FINISHED }
 
@@ -103,7 +104,19 @@ public final class VcpuLoop {
             synchronized (lock) {
                 thread = 0;
             }
+            // A kick sent while the thread was outside KVM_RUN stays pending (blocked). No new
+            // kick can come now that thread is 0, so take the leftovers: a kick still pending
+            // when the thread ends is delivered into the dying JVM thread and aborts the JVM.
+            drainKicks();
             state = State.FINISHED;
+        }
+    }
+
+    private static void drainKicks() {
+        try (Arena a = Arena.ofConfined()) {
+            Signals.consumePending(SigSet.allocate(a));
+        } catch (RuntimeException e) {
+            LOG.warn("could not take pending kick signals: {}", e.getMessage());
         }
     }
 
@@ -114,6 +127,11 @@ public final class VcpuLoop {
      */
     private VmExitStatus step(MemorySegment sigScratch, MemorySegment capture) {
         int r = vcpu.run(capture);
+        if (r == -EAGAIN) {
+            // An application processor waiting for INIT/SIPI: KVM_RUN sleeps in the kernel until
+            // the BSP sends one, then returns EAGAIN so userspace can look around; just run again.
+            return null;
+        }
         if (r < 0 && r != -EINTR) {
             throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
         }
