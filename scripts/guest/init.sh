@@ -1,0 +1,49 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# /init of the test guest (busybox sh, PID 1, no modules). Prints JVMM-GUEST-READY and nproc=<n>,
+# then runs the base64-encoded command of jvmm.run=<b64>, if any, on the console. With jvmm.exit
+# (or jvmm.exit=poweroff / jvmm.exit=reboot) it prints JVMM-GUEST-EXIT=<status> and powers off or
+# reboots; without it, it opens an interactive shell on the console.
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/root TERM=linux
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+echo JVMM-GUEST-READY
+echo "nproc=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)"
+
+set -f   # cmdline words are data, never globs
+run="" exit_mode=""
+for word in $(cat /proc/cmdline); do
+  case "$word" in
+    jvmm.run=*) run="${word#jvmm.run=}" ;;
+    jvmm.exit) exit_mode=poweroff ;;
+    jvmm.exit=*) exit_mode="${word#jvmm.exit=}" ;;
+  esac
+done
+set +f
+
+status=0
+if [ -n "$run" ]; then
+  if command=$(echo "$run" | base64 -d 2>/dev/null) && [ -n "$command" ]; then
+    sh -c "$command"
+    status=$?
+  else
+    echo "jvmm-guest: jvmm.run is not valid base64: $run"
+    status=125
+  fi
+fi
+
+if [ -n "$exit_mode" ]; then
+  echo "JVMM-GUEST-EXIT=$status"
+  case "$exit_mode" in
+    reboot) reboot -f ;;
+    *) poweroff -f ;;
+  esac
+else
+  # Job control stays off: no controlling tty is needed, and stdin is the console.
+  sh </dev/console >/dev/console 2>&1
+  poweroff -f
+fi
+# poweroff returns only where nothing can power the machine off; PID 1 must not exit.
+while :; do sleep 3600; done
