@@ -12,6 +12,7 @@ import org.jvmm.hyperv.HvValidator;
 import org.jvmm.hyperv.synic.HvConnections;
 import org.jvmm.hyperv.synic.HvExitHandler;
 import org.jvmm.hyperv.synic.HvHypercalls;
+import org.jvmm.hyperv.synic.SintRoute;
 import org.jvmm.hyperv.synic.Synic;
 import org.jvmm.vmm.kvm.CpuidEntry;
 import org.jvmm.vmm.kvm.Kvm;
@@ -46,6 +47,7 @@ public final class HypervExtension implements VmExtension {
     private final HvConnections connections = new HvConnections();
     private final List<Synic> synics = new ArrayList<>();
     private GuestMemory memory;
+    private KvmSintRoutes sintRoutes;
 
     private HypervExtension(HvConfig effective, HostHvFacts host) {
         this.effective = effective;
@@ -107,6 +109,32 @@ public final class HypervExtension implements VmExtension {
     private Synic synicOrNull(int vpIndex) {
         synchronized (synics) {
             return vpIndex >= 0 && vpIndex < synics.size() ? synics.get(vpIndex) : null;
+        }
+    }
+
+    @Override
+    public void vmCreated(Vm vm) {
+        if (enabled && effective.has(HvFeature.SYNIC)) {
+            sintRoutes = new KvmSintRoutes(vm);
+        }
+    }
+
+    /**
+     * A SINT route to SINT {@code sint} of VP {@code vpIndex}: raise it, post messages, set event
+     * flags (QEMU's {@code hyperv_sint_route_new}). Needs hv-synic and a built machine; close the
+     * route when done (the machine closes the rest).
+     */
+    public SintRoute sintRoute(int vpIndex, int sint) {
+        if (sintRoutes == null) {
+            throw new IllegalStateException("SINT routes need hv-synic and a built machine");
+        }
+        return sintRoutes.create(synic(vpIndex), sint);
+    }
+
+    @Override
+    public void close() {
+        if (sintRoutes != null) {
+            sintRoutes.close();
         }
     }
 

@@ -36,7 +36,12 @@ public final class Synic {
         /** The slot still holds an unread message: msg_pending is set, retry after the guest's EOM. */
         BUSY,
         /** No message page is mapped. */
-        NO_PAGE
+        NO_PAGE,
+        /**
+         * (From {@link SintRoute#post} only.) The route already holds a message waiting for the
+         * guest's EOM: one message in flight per route, QEMU's -EAGAIN from hyperv_post_msg.
+         */
+        ROUTE_BUSY
     }
 
     private final int vpIndex;

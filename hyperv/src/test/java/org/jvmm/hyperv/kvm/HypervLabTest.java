@@ -223,4 +223,29 @@ class HypervLabTest {
         assertEquals(List.of(0L, 0L, 0x4aL, 0x11223344L), seen.values(),
                 "zeroed pages over 0xAA RAM, then the posted message in slot 2");
     }
+
+    @Test
+    void testDeviceDeliversThroughSintRoutesWithTheEomHandshake() {
+        HypervExtension ext = extension(features(HvFeature.RELAXED, HvFeature.VPINDEX, HvFeature.SYNIC));
+        Port status = new Port();
+        Port seen = new Port();
+        Port messages = new Port();
+        Port gp = new Port();
+        try (Machine m = HvGuests.loadLongMode(Machine.builder().memorySize(2 << 20).irqchip(true)
+                .extension(ext), "hv_testdev")) {
+            m.pio().register(HvTestDevice.PORT, 4, new HvTestDevice(ext), "hv-testdev");
+            m.pio().register(0x33, 1, status, "status");
+            m.pio().register(0x34, 1, new Port(), "done");
+            m.pio().register(0x35, 1, seen, "seen");
+            m.pio().register(0x37, 1, messages, "messages");
+            m.pio().register(0x3f, 1, gp, "gp");
+            assertEquals(Reason.SHUTDOWN, run(m).reason(), "status " + status.values() + " seen " + seen.values()
+                    + " messages " + messages.values());
+        }
+        assertEquals(List.of(), gp.values(), "no #GP");
+        assertEquals(List.of(0L, 0L, 0L), status.values(), "SignalEvent, PostMessage, PostMessage");
+        assertEquals(List.of(1L << 10, 1L), seen.values(), "event flag 10 set; msg_pending on the busy slot");
+        assertEquals(List.of(0x41L, 0x11111111L, 0x42L, 0x22222222L), messages.values(),
+                "both echoes arrive by interrupt, the second after the guest's EOM");
+    }
 }
