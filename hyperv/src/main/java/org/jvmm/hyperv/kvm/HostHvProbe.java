@@ -79,6 +79,11 @@ public final class HostHvProbe {
 
     /** Everything the probe learnt, including the raw answers. */
     public static HostHvFacts probeFacts(Kvm kvm) {
+        return probeFacts(kvm, true);
+    }
+
+    /** With {@code systemForm} false the vCPU form is used even where the system form exists (tests). */
+    static HostHvFacts probeFacts(Kvm kvm, boolean systemForm) {
         Map<String, Integer> values = new LinkedHashMap<>();
         Set<Integer> present = new HashSet<>();
         CAPS.forEach((name, cap) -> {
@@ -100,18 +105,32 @@ public final class HostHvProbe {
         HvCpuidForm form = HvCpuidForm.NOT_AVAILABLE;
         List<CpuidLeaf> leaves = List.of();
         if (present.contains(KVM_CAP_HYPERV_CPUID())) {
-            if (present.contains(KVM_CAP_SYS_HYPERV_CPUID())) {
+            if (systemForm && present.contains(KVM_CAP_SYS_HYPERV_CPUID())) {
                 form = HvCpuidForm.SYSTEM;
                 leaves = getSupportedHvCpuid(kvm.fd());
             } else {
                 form = HvCpuidForm.VCPU;
-                try (Vm vm = kvm.createVm(); Vcpu vcpu = vm.createVcpu(0)) {
-                    leaves = getSupportedHvCpuid(vcpu.fd());
-                }
+                leaves = viaThrowawayVcpu(kvm);
             }
         }
         HostHvSupport support = HostHvSupport.fromKvm(present, hvMsrs, leaves, form == HvCpuidForm.SYSTEM);
         return new HostHvFacts(values, form, leaves, hvMsrs, support);
+    }
+
+    /**
+     * The vCPU form on a VM of its own. The VM gets an in-kernel irqchip first, like the VMs jvmm
+     * and QEMU run: KVM reports some bits (direct-mode stimers, cluster IPIs) only for a vCPU with
+     * an in-kernel LAPIC.
+     */
+    private static List<CpuidLeaf> viaThrowawayVcpu(Kvm kvm) {
+        try (Vm vm = kvm.createVm()) {
+            if (vm.checkExtension(KVM_CAP_IRQCHIP()) > 0) {
+                vm.createIrqchip();
+            }
+            try (Vcpu vcpu = vm.createVcpu(0)) {
+                return getSupportedHvCpuid(vcpu.fd());
+            }
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
+import org.jvmm.hyperv.synic.HvConnections;
 import org.jvmm.hyperv.synic.HvStatus;
 import org.jvmm.hyperv.synic.PostedMessage;
 import org.jvmm.hyperv.synic.SintRoute;
@@ -33,13 +34,26 @@ public final class HvTestDevice implements BusDevice {
     static final int EVT_CONN_DESTROY = 7;
     private static final Logger LOG = LoggerFactory.getLogger(HvTestDevice.class);
 
-    private final HypervExtension hv;
+    /** Creates the SINT route to (VP index, SINT); throws for a VP or SINT that does not exist. */
+    @FunctionalInterface
+    public interface RouteFactory {
+        SintRoute create(int vpIndex, int sint);
+    }
+
+    private final HvConnections connections;
+    private final RouteFactory routeFactory;
     private final Map<Integer, SintRoute> routes = new HashMap<>();
     private final Map<Integer, SintRoute> messageConnections = new HashMap<>();
     private final Map<Integer, SintRoute> eventConnections = new HashMap<>();
 
+    /** Drives {@code hv}'s SINT routes and connections. */
     public HvTestDevice(HypervExtension hv) {
-        this.hv = hv;
+        this(hv.connections(), hv::sintRoute);
+    }
+
+    public HvTestDevice(HvConnections connections, RouteFactory routeFactory) {
+        this.connections = connections;
+        this.routeFactory = routeFactory;
     }
 
     @Override
@@ -58,7 +72,7 @@ public final class HvTestDevice implements BusDevice {
             switch (cmd) {
                 case SINT_ROUTE_CREATE -> {
                     if (!routes.containsKey(key)) {
-                        routes.put(key, hv.sintRoute(vp, sint));
+                        routes.put(key, routeFactory.create(vp, sint));
                     }
                 }
                 case SINT_ROUTE_DESTROY -> closeIfPresent(routes.remove(key));
@@ -69,21 +83,31 @@ public final class HvTestDevice implements BusDevice {
                     }
                 }
                 case MSG_CONN_CREATE -> {
-                    SintRoute r = hv.sintRoute(vp, sint);
-                    hv.connections().addMessageHandler(conn, msg -> echo(r, msg));
+                    SintRoute r = routeFactory.create(vp, sint);
+                    try {
+                        connections.addMessageHandler(conn, msg -> echo(r, msg));
+                    } catch (VmmException e) {
+                        r.close();
+                        throw e;
+                    }
                     messageConnections.put(conn, r);
                 }
                 case MSG_CONN_DESTROY -> {
-                    hv.connections().removeMessageHandler(conn);
+                    connections.removeMessageHandler(conn);
                     closeIfPresent(messageConnections.remove(conn));
                 }
                 case EVT_CONN_CREATE -> {
-                    SintRoute r = hv.sintRoute(vp, sint);
-                    hv.connections().addEventHandler(conn, id -> r.setEventFlag(id));
+                    SintRoute r = routeFactory.create(vp, sint);
+                    try {
+                        connections.addEventHandler(conn, id -> r.setEventFlag(id));
+                    } catch (VmmException e) {
+                        r.close();
+                        throw e;
+                    }
                     eventConnections.put(conn, r);
                 }
                 case EVT_CONN_DESTROY -> {
-                    hv.connections().removeEventHandler(conn);
+                    connections.removeEventHandler(conn);
                     closeIfPresent(eventConnections.remove(conn));
                 }
                 default -> LOG.warn("hv test device: unknown command {} (0x{})", cmd, Long.toHexString(value));
