@@ -135,6 +135,30 @@ class HypervLabTest {
     }
 
     @Test
+    void passthroughPlusSyndbgSetsUpEveryEnlightenmentKvmOffers() throws InterruptedException {
+        // Every reset-time MSR write (VP_ASSIST_PAGE, reenlightenment, crash, runtime, SynIC,
+        // stimers, SYNDBG_OPTIONS) must be accepted by KVM, and the guest must still run.
+        HypervExtension ext = extension(HvConfig.builder().passthrough(true).feature(HvFeature.SYNDBG, true).build());
+        assertTrue(ext.effective().features().size() >= 12, ext.effective().features().toString());
+        Port port = new Port();
+        Port gp = new Port();
+        try (Machine m = HvGuests.loadLongMode(Machine.builder().memorySize(1 << 20).irqchip(true).extension(ext),
+                "hv_vpindex")) {
+            m.pio().register(0x30, 1, port, "vp_index");
+            m.pio().register(0x3f, 1, gp, "gp");
+            m.start();
+            // With the irqchip in the kernel HLT does not exit: wait for the report, then stop.
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (port.values().isEmpty() && gp.values().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            m.stop();
+        }
+        assertEquals(List.of(0L), port.values());
+        assertEquals(List.of(), gp.values());
+    }
+
+    @Test
     void timeRefCountAdvances() {
         Port port = new Port();
         try (Machine m = HvGuests.loadLongMode(Machine.builder().memorySize(1 << 20).irqchip(false)
