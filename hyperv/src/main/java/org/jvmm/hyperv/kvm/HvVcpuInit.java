@@ -164,7 +164,8 @@ final class HvVcpuInit {
             try {
                 vcpu.setMsrs(msrs);
             } catch (VmmException e) {
-                throw new HvConfigException("Hyper-V: vcpu " + vcpu.index() + ": " + e.getMessage(), e);
+                // The core's message already names the vCPU and the refused MSR.
+                throw new HvConfigException("Hyper-V reset MSRs: " + e.getMessage(), e);
             }
         }
     }

@@ -59,9 +59,15 @@ class HvVcpuInitTest {
             return List.of(new MsrEntry(msr, vpIndexValue));
         }
 
+        boolean refuseMsrs;
+
         @Override
         public void setMsrs(List<MsrEntry> entries) {
             calls.add("setMsrs " + entries.size());
+            if (refuseMsrs) {
+                throw new org.jvmm.vmm.VmmException("vcpu %d: KVM_SET_MSRS refused MSR 0x%x (set 0 of %d)"
+                        .formatted(index, entries.get(0).index(), entries.size()));
+            }
             written.addAll(entries);
         }
     }
@@ -154,5 +160,9 @@ class HvVcpuInitTest {
         RecordingPort p = new RecordingPort(1);
         new HvVcpuInit(config(HvFeature.VPINDEX), LabLikeHost.facts()).afterCpuid(p);
         assertEquals(1, p.calls.size(), "one KVM_SET_MSRS");
+        p.refuseMsrs = true;
+        HvConfigException e = assertThrows(HvConfigException.class,
+                () -> new HvVcpuInit(config(HvFeature.VPINDEX), LabLikeHost.facts()).afterCpuid(p));
+        assertTrue(e.getMessage().startsWith("Hyper-V reset MSRs: vcpu 1: KVM_SET_MSRS refused MSR 0x"), e.getMessage());
     }
 }
