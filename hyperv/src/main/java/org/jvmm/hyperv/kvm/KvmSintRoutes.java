@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.hyperv.kvm;
+
+import static org.jvmm.bindings.kvm.kvm_h.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jvmm.bindings.kvm.fam.IrqRoutingBuffer;
+import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
+import org.jvmm.bindings.kvm.kvm_irq_routing_hv_sint;
+import org.jvmm.bindings.kvm.kvm_irq_routing_irqchip;
+import org.jvmm.bindings.kvm.kvm_irqfd;
+import org.jvmm.bindings.libc.LibC;
+import org.jvmm.hyperv.synic.SintRoute;
+import org.jvmm.hyperv.synic.SintSignal;
+import org.jvmm.hyperv.synic.Synic;
+import org.jvmm.vmm.VmmException;
+import org.jvmm.vmm.kvm.Vm;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SINT routes in KVM, as QEMU's {@code hyperv_sint_route_new}: each route gets a GSI whose routing
+ * entry is KVM_IRQ_ROUTING_HV_SINT {vcpu = VP index, sint}, and an eventfd bound to it with
+ * KVM_IRQFD plus a resample eventfd that KVM signals when the guest acknowledges the SINT (EOM or
+ * EOI). One daemon thread ({@code hv-sint-ack}) waits on the resample fds and calls
+ * {@link SintRoute#acked()}.
+ *
+ * <p>KVM_SET_GSI_ROUTING replaces the whole table, so every commit writes KVM's own default
+ * routes first (x86 {@code default_routing}: GSI 0-15 to IOAPIC pin n and PIC pin n%8, 16-23 to
+ * the IOAPIC), then the SINT routes at GSI 24 and up. That keeps the in-kernel irqchip's ISA
+ * interrupts working. It assumes nothing else in the VMM sets GSI routes, which holds today.
+ */
+public final class KvmSintRoutes implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KvmSintRoutes.class);
+    static final int FIRST_GSI = 24;
+    private static final int IRQCHIP_PIC_MASTER = 0;
+    private static final int IRQCHIP_PIC_SLAVE = 1;
+    private static final int IRQCHIP_IOAPIC = 2;
+
+    private final Vm vm;
+    /** GSI to route, for the routing table and the ack thread. */
+    private final Map<Integer, Binding> bindings = new TreeMap<>();
+    private Thread ackThread;
+    private volatile boolean closed;
+
+    private record Binding(int vpIndex, int sint, int setFd, int ackFd, SintRoute route) {}
+
+    public KvmSintRoutes(Vm vm) {
+        this.vm = vm;
+    }
+
+    /**
+     * A route to SINT {@code sint} of {@code synic}'s VP. If the SynIC is off right now the route
+     * raises nothing (QEMU sets up no GSI then either), but messages and flags still work.
+     */
+    public synchronized SintRoute create(Synic synic, int sint) {
+        if (closed) {
+            throw new IllegalStateException("SINT routes are closed");
+        }
+        if (!synic.enabled()) {
+            return new SintRoute(synic, sint, SintSignal.NONE);
+        }
+        int gsi = FIRST_GSI;
+        while (bindings.containsKey(gsi)) {
+            gsi++;
+        }
+        int setFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+        int ackFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        int theGsi = gsi;
+        SintRoute[] holder = new SintRoute[1];
+        SintSignal signal = new SintSignal() {
+            @Override
+            public void raise() {
+                signal(setFd);
+            }
+
+            @Override
+            public void close() {
+                release(theGsi);
+            }
+        };
+        holder[0] = new SintRoute(synic, sint, signal);
+        bindings.put(gsi, new Binding(synic.vpIndex(), sint, setFd, ackFd, holder[0]));
+        try {
+            commit();
+            irqfd(setFd, gsi, KVM_IRQFD_FLAG_RESAMPLE(), ackFd);
+        } catch (RuntimeException e) {
+            bindings.remove(gsi);
+            LibC.close(setFd);
+            LibC.close(ackFd);
+            throw e;
+        }
+        startAckThread();
+        LOG.debug("SINT route vp {} sint {} on GSI {}", synic.vpIndex(), sint, gsi);
+        return holder[0];
+    }
+
+    private synchronized void release(int gsi) {
+        Binding b = bindings.remove(gsi);
+        if (b == null) {
+            return;
+        }
+        try {
+            irqfd(b.setFd(), gsi, KVM_IRQFD_FLAG_DEASSIGN(), 0);
+            if (!closed) {
+                commit();
+            }
+        } catch (VmmException e) {
+            LOG.warn("releasing SINT route on GSI {}: {}", gsi, e.getMessage());
+        } finally {
+            LibC.close(b.setFd());
+            LibC.close(b.ackFd());
+        }
+    }
+
+    /** KVM_SET_GSI_ROUTING with KVM's defaults plus every SINT route. */
+    private void commit() {
+        List<int[]> defaults = new ArrayList<>();
+        for (int gsi = 0; gsi < 24; gsi++) {
+            defaults.add(new int[] {gsi, IRQCHIP_IOAPIC, gsi});
+            if (gsi < 16) {
+                defaults.add(new int[] {gsi, gsi < 8 ? IRQCHIP_PIC_MASTER : IRQCHIP_PIC_SLAVE, gsi % 8});
+            }
+        }
+        try (Arena a = Arena.ofConfined()) {
+            IrqRoutingBuffer buf = IrqRoutingBuffer.allocate(a, defaults.size() + bindings.size());
+            int i = 0;
+            for (int[] d : defaults) {
+                MemorySegment e = buf.entry(i++);
+                kvm_irq_routing_entry.gsi(e, d[0]);
+                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
+                MemorySegment c = kvm_irq_routing_entry.u.irqchip(kvm_irq_routing_entry.u(e));
+                kvm_irq_routing_irqchip.irqchip(c, d[1]);
+                kvm_irq_routing_irqchip.pin(c, d[2]);
+            }
+            for (Map.Entry<Integer, Binding> b : bindings.entrySet()) {
+                MemorySegment e = buf.entry(i++);
+                kvm_irq_routing_entry.gsi(e, b.getKey());
+                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_HV_SINT());
+                MemorySegment s = kvm_irq_routing_entry.u.hv_sint(kvm_irq_routing_entry.u(e));
+                kvm_irq_routing_hv_sint.vcpu(s, b.getValue().vpIndex());
+                kvm_irq_routing_hv_sint.sint(s, b.getValue().sint());
+            }
+            vm.vmIoctl(KVM_SET_GSI_ROUTING(), buf.segment());
+        }
+    }
+
+    private void irqfd(int fd, int gsi, int flags, int resampleFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = kvm_irqfd.allocate(a);
+            kvm_irqfd.fd(s, fd);
+            kvm_irqfd.gsi(s, gsi);
+            kvm_irqfd.flags(s, flags);
+            kvm_irqfd.resamplefd(s, resampleFd);
+            vm.vmIoctl(KVM_IRQFD(), s);
+        }
+    }
+
+    private static void signal(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocate(ValueLayout.JAVA_LONG);
+            one.set(ValueLayout.JAVA_LONG, 0, 1);
+            LibC.write(fd, one);
+        }
+    }
+
+    private void startAckThread() {
+        if (ackThread == null) {
+            ackThread = Thread.ofPlatform().name("hv-sint-ack").daemon(true).start(this::ackLoop);
+        }
+    }
+
+    /** Waits on every resample fd (re-reading the set every 50 ms) and passes acks on. */
+    private void ackLoop() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment counter = a.allocate(ValueLayout.JAVA_LONG);
+            while (!closed) {
+                List<Binding> now;
+                synchronized (this) {
+                    now = new ArrayList<>(bindings.values());
+                }
+                if (now.isEmpty()) {
+                    Thread.sleep(50);
+                    continue;
+                }
+                try (Arena round = Arena.ofConfined()) {
+                MemorySegment fds = round.allocate(LibC.POLLFD, now.size());
+                for (int i = 0; i < now.size(); i++) {
+                    MemorySegment p = fds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
+                    p.set(ValueLayout.JAVA_INT, 0, now.get(i).ackFd());
+                    p.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
+                }
+                int n = LibC.pollOrErrno(fds, now.size(), 50);
+                for (int i = 0; n > 0 && i < now.size(); i++) {
+                    MemorySegment p = fds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
+                    if ((p.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0
+                            && LibC.readOrErrno(now.get(i).ackFd(), counter) == 8) {
+                        now.get(i).route().acked();
+                    }
+                }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("SINT ack thread stopped: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Closes every route and stops the ack thread; the VM fd must still be open. */
+    @Override
+    public void close() {
+        List<Binding> all;
+        synchronized (this) {
+            closed = true;
+            all = new ArrayList<>(bindings.values());
+        }
+        all.forEach(b -> b.route().close());
+        Thread t = ackThread;
+        if (t != null) {
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

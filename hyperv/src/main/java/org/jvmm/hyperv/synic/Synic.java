@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.hyperv.synic;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import org.jvmm.vmm.memory.GuestMemory;
+
+/**
+ * The userspace half of one vCPU's synthetic interrupt controller, as QEMU's SynIC object in
+ * hw/hyperv/hyperv.c: the SCONTROL/SIMP/SIEFP values KVM reported through SYNIC exits, the message
+ * and event-flag pages they place, and host-to-guest delivery into them. KVM keeps the rest (SINT
+ * registers, EOM, timers). Methods are synchronized: SYNIC exits arrive on the vCPU's thread while
+ * devices post from theirs.
+ *
+ * <p>Message page: 16 slots of 256 bytes, one per SINT; header message_type u32 @0, payload_size
+ * u8 @4, message_flags u8 @5 (bit 0 msg_pending), port/sender id u64 @8, payload @16.
+ * Event-flags page: 16 slots of 2048 flag bits.
+ */
+public final class Synic {
+    public static final int SINT_COUNT = 16;
+    public static final int SLOT_SIZE = 256;
+    /** HV_EVENT_FLAGS_COUNT: flags per SINT slot. */
+    public static final int EVENT_FLAGS = 2048;
+    static final int MESSAGE_FLAGS_OFFSET = 5;
+    static final byte MESSAGE_FLAG_PENDING = 1;
+    private static final long ENABLE = 1;
+    private static final long PAGE_MASK = ~0xFFFL;
+    private static final VarHandle WORD = JAVA_LONG.varHandle();
+
+    /** Outcome of {@link #postMessage}, QEMU's 0 / -EAGAIN / -ENXIO. */
+    public enum PostResult {
+        /** Copied into the slot and the SINT raised. */
+        POSTED,
+        /** The slot still holds an unread message: msg_pending is set, retry after the guest's EOM. */
+        BUSY,
+        /** No message page is mapped. */
+        NO_PAGE,
+        /**
+         * (From {@link SintRoute#post} only.) The route already holds a message waiting for the
+         * guest's EOM: one message in flight per route, QEMU's -EAGAIN from hyperv_post_msg.
+         */
+        ROUTE_BUSY
+    }
+
+    private final int vpIndex;
+    private final OverlayPage messagePage;
+    private final OverlayPage eventPage;
+    private long scontrol;
+    private long simp;
+    private long siefp;
+    private boolean enabled;
+
+    public Synic(int vpIndex, GuestMemory memory) {
+        this.vpIndex = vpIndex;
+        this.messagePage = new OverlayPage(memory);
+        this.eventPage = new OverlayPage(memory);
+    }
+
+    public int vpIndex() {
+        return vpIndex;
+    }
+
+    /** The SCONTROL value of the last SYNIC exit. */
+    synchronized void scontrol(long value) {
+        scontrol = value;
+    }
+
+    synchronized void simp(long value) {
+        simp = value;
+    }
+
+    synchronized void siefp(long value) {
+        siefp = value;
+    }
+
+    /**
+     * Applies the stored SCONTROL/SIMP/SIEFP (QEMU's {@code hyperv_x86_synic_update}): enable bit,
+     * and each page mapped at its page frame when its enable bit is set, else unmapped.
+     */
+    synchronized void apply() {
+        enabled = (scontrol & ENABLE) != 0;
+        messagePage.moveTo((simp & ENABLE) != 0 ? simp & PAGE_MASK : 0);
+        eventPage.moveTo((siefp & ENABLE) != 0 ? siefp & PAGE_MASK : 0);
+    }
+
+    public synchronized boolean enabled() {
+        return enabled;
+    }
+
+    /** Guest-physical address of the mapped message page, 0 if none. */
+    public synchronized long messagePageGpa() {
+        return messagePage.gpa();
+    }
+
+    public synchronized long eventPageGpa() {
+        return eventPage.gpa();
+    }
+
+    /**
+     * Puts {@code message} (a 256-byte hv_message) into slot {@code sint} and calls {@code raise}
+     * (QEMU's {@code cpu_post_msg}). If the slot's message_type is not 0 the guest has not consumed
+     * the previous message: msg_pending is set in that slot so the guest writes EOM when done.
+     */
+    public synchronized PostResult postMessage(int sint, byte[] message, Runnable raise) {
+        checkSint(sint);
+        if (message.length != SLOT_SIZE) {
+            throw new IllegalArgumentException("a Hyper-V message is " + SLOT_SIZE + " bytes, got " + message.length);
+        }
+        MemorySegment page = messagePage.segment();
+        if (page == null) {
+            return PostResult.NO_PAGE;
+        }
+        MemorySegment slot = page.asSlice((long) sint * SLOT_SIZE, SLOT_SIZE);
+        if (slot.get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0) != 0) {
+            byte flags = slot.get(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET);
+            slot.set(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET, (byte) (flags | MESSAGE_FLAG_PENDING));
+            return PostResult.BUSY;
+        }
+        // The type goes last so a guest polling the slot never sees a half-written message.
+        slot.asSlice(4).copyFrom(MemorySegment.ofArray(message).asSlice(4));
+        VarHandle.releaseFence();
+        slot.set(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0,
+                MemorySegment.ofArray(message).get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0));
+        raise.run();
+        return PostResult.POSTED;
+    }
+
+    /**
+     * Sets flag {@code flag} of SINT {@code sint} in the event page atomically and calls
+     * {@code raise} if the flag was clear (QEMU's {@code hyperv_set_event_flag}). Returns 0, or
+     * -22 (EINVAL) for a flag number out of range, -6 (ENXIO) when the SynIC or page is off.
+     */
+    public synchronized int setEventFlag(int sint, int flag, Runnable raise) {
+        checkSint(sint);
+        if (flag < 0 || flag >= EVENT_FLAGS) {
+            return -22;
+        }
+        MemorySegment page = eventPage.segment();
+        if (!enabled || page == null) {
+            return -6;
+        }
+        long offset = (long) sint * SLOT_SIZE + (flag / 64) * 8L;
+        long mask = 1L << (flag % 64); // little-endian host: bit n of the byte array is bit n of the word
+        long old = (long) WORD.getAndBitwiseOr(page, offset, mask);
+        if ((old & mask) == 0) {
+            raise.run();
+        }
+        return 0;
+    }
+
+    /** Back to the reset state: pages unmapped and zeroed, registers 0. */
+    public synchronized void reset() {
+        scontrol = simp = siefp = 0;
+        enabled = false;
+        messagePage.reset();
+        eventPage.reset();
+    }
+
+    private static void checkSint(int sint) {
+        if (sint < 0 || sint >= SINT_COUNT) {
+            throw new IllegalArgumentException("SINT " + sint + " is outside 0.." + (SINT_COUNT - 1));
+        }
+    }
+}
