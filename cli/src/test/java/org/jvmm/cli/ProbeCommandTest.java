@@ -2,6 +2,7 @@
 package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,6 +40,36 @@ class ProbeCommandTest {
         assertTrue(run.out().startsWith("/dev/kvm: KVM API version 12"), run.out());
         assertTrue(run.out().contains("KVM_CAP_X86_USER_SPACE_MSR"), run.out());
         assertTrue(run.out().contains("KVM_CAP_SYS_HYPERV_CPUID"), run.out());
+    }
+
+    @Test
+    void hypervPartMatchesWhetherKvmHasHyperv() throws Exception {
+        boolean hasHyperv;
+        try (Kvm kvm = Kvm.open()) {
+            hasHyperv = kvm.checkExtension(kvm_h.KVM_CAP_HYPERV()) > 0;
+        }
+        CliRun text = CliRun.of("probe");
+        CliRun xml = CliRun.of("probe", "--xml");
+        JsonNode hv = new ObjectMapper().readTree(CliRun.of("probe", "--json").out()).get("hyperv");
+        assertEquals(0, xml.exitCode(), xml.err());
+        assertEquals(hasHyperv, hv.get("available").asBoolean());
+        assertEquals(21, hv.get("enlightenments").size(), "one entry per QEMU hv-* feature");
+        if (hasHyperv) {
+            assertTrue(xml.out().startsWith("<hyperv supported='yes'>"), xml.out());
+            assertTrue(text.out().contains("Hyper-V enlightenments"), text.out());
+        } else {
+            assertEquals("<hyperv supported='no'/>", xml.out().strip());
+            assertTrue(text.out().strip().endsWith(HypervReport.NO_HYPERV), text.out());
+            assertEquals(0, hv.get("passthroughLeaves").size());
+            hv.get("enlightenments").forEach(e -> assertFalse(e.get("supported").asBoolean(), e.toString()));
+        }
+    }
+
+    @Test
+    void jsonAndXmlTogetherAreAUsageError() {
+        CliRun run = CliRun.of("probe", "--json", "--xml");
+        assertEquals(2, run.exitCode());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
     }
 
     @Test

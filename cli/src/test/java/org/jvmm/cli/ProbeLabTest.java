@@ -2,6 +2,8 @@
 package org.jvmm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,5 +25,35 @@ class ProbeLabTest {
                 "KVM_CAP_HYPERV_VP_INDEX")) {
             assertEquals(1, caps.get(cap).asInt(), cap);
         }
+    }
+
+    @Test
+    void probeReportsTheEnlightenmentsAKvmAmdHostOffers() throws Exception {
+        CliRun xml = CliRun.of("probe", "--xml");
+        assertEquals(0, xml.exitCode(), xml.err());
+        assertTrue(xml.out().startsWith("<hyperv supported='yes'>"), xml.out());
+        for (String f : List.of("relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
+                "reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "ipi")) {
+            assertTrue(xml.out().contains("<value>" + f + "</value>"), f + " in\n" + xml.out());
+        }
+        assertFalse(xml.out().contains("<value>evmcs</value>"), "eVMCS is Intel-only; the lab is kvm-amd");
+        assertTrue(xml.out().contains("<vendor_id>Linux KVM Hv</vendor_id>"), xml.out());
+
+        JsonNode hv = new ObjectMapper().readTree(CliRun.of("probe", "--json").out()).get("hyperv");
+        assertTrue(hv.get("available").asBoolean());
+        assertEquals("SYSTEM", hv.get("hvCpuidIoctl").asText());
+        assertEquals("0x40000000", hv.get("passthroughLeaves").get(0).get("function").asText());
+        JsonNode evmcs = null;
+        for (JsonNode e : hv.get("enlightenments")) {
+            if (e.get("qemu").asText().equals("hv-evmcs")) {
+                evmcs = e;
+            }
+        }
+        assertFalse(evmcs.get("supported").asBoolean());
+        assertTrue(evmcs.get("reason").asText().length() > 5, evmcs.toString());
+
+        CliRun text = CliRun.of("probe");
+        assertTrue(text.out().contains("hv-relaxed (relaxed)"), text.out());
+        assertTrue(text.out().contains("Passthrough leaves"), text.out());
     }
 }
