@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.jvmm.hyperv.HostHvSupport;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.HvFeature;
@@ -35,6 +36,9 @@ import org.jvmm.vmm.machine.MachineBuilder;
  * {@link HypervExtension}, and checks what the guest observed through KVM.
  */
 @Tag("lab")
+// A stuck guest or VMM must show up as a failing test, not as a lab run killed by its timeout.
+// Generous because the first machine in a JVM under the lab's emulation can take a minute.
+@Timeout(value = 240, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HypervLabTest {
     static HostHvFacts facts;
 
@@ -80,7 +84,7 @@ class HypervLabTest {
 
     static VmExitStatus run(Machine m) {
         m.start();
-        return m.awaitExit(Duration.ofSeconds(60)).orElseThrow(() -> new AssertionError("guest did not finish in 60 s"));
+        return m.awaitExit(Duration.ofSeconds(120)).orElseThrow(() -> new AssertionError("guest did not finish in 120 s"));
     }
 
     @Test
