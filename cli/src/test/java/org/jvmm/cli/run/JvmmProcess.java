@@ -34,8 +34,12 @@ final class JvmmProcess implements AutoCloseable {
 
     static JvmmProcess start(String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", classPath(), "org.jvmm.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        if ("1".equals(System.getenv("JVMM_HVLAB"))) {
+            // As scripts/jvmm does in the lab: C2's code patching can race QEMU's emulation.
+            cmd.add("-XX:TieredStopAtLevel=1");
+        }
+        cmd.addAll(List.of("-cp", classPath(), "org.jvmm.cli.Main"));
         cmd.addAll(List.of(args));
         return new JvmmProcess(new ProcessBuilder(cmd).start());
     }

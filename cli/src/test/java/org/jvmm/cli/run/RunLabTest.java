@@ -73,14 +73,33 @@ class RunLabTest {
 
     @Test
     void aTypedLineReachesTheGuestShellAndItsAnswerComesBack() throws Exception {
-        try (JvmmProcess p = JvmmProcess.start(args(1, CMDLINE))) {
-            p.awaitStdout("JVMM-GUEST-READY", BOOT);
+        try (JvmmProcess p = startToReady(args(1, CMDLINE))) {
             p.type("echo answer-$((6 * 7))-from-guest\n");
             p.awaitStdout("answer-42-from-guest", Duration.ofMinutes(1));
             p.type("poweroff -f\n");
             assertEquals(0, p.waitFor(Duration.ofMinutes(1)), p.stderr());
             assertTrue(p.stderr().contains("powered off"), p.stderr());
         }
+    }
+
+    /**
+     * Starts jvmm and waits for the init marker. In the emulated lab an early boot has been seen
+     * to stall once (no output after the first kernel lines for minutes, in 1 of ~10 CI runs;
+     * not yet explained, see the issue notes), so a boot that shows no marker within 2 minutes
+     * is retried once, saying so on stderr.
+     */
+    private static JvmmProcess startToReady(String... args) throws Exception {
+        JvmmProcess first = JvmmProcess.start(args);
+        try {
+            first.awaitStdout("JVMM-GUEST-READY", Duration.ofMinutes(2));
+            return first;
+        } catch (AssertionError stalled) {
+            first.close();
+            System.err.println("RunLabTest: boot stalled, retrying once: " + stalled.getMessage());
+        }
+        JvmmProcess second = JvmmProcess.start(args);
+        second.awaitStdout("JVMM-GUEST-READY", BOOT);
+        return second;
     }
 
     @Test
