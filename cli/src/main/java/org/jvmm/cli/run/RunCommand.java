@@ -11,10 +11,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jvmm.hyperv.HvConfig;
+import org.jvmm.hyperv.config.DomainSpec;
+import org.jvmm.hyperv.config.DomainXml;
+import org.jvmm.hyperv.kvm.HypervExtension;
+import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,22 +55,30 @@ public final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--kernel", required = true, paramLabel = "FILE", description = "Kernel: bzImage or ELF vmlinux.")
+    @Option(names = "--domain", paramLabel = "FILE",
+            description = "A libvirt domain XML: memory, vcpu, os kernel/initrd/cmdline and the Hyper-V"
+                    + " features; the other options override it.")
+    Path domain;
+
+    @Mixin
+    HypervOptions hyperv = new HypervOptions();
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: bzImage or ELF vmlinux.")
     Path kernel;
 
     @Option(names = "--initrd", paramLabel = "FILE", description = "Initial ramdisk (e.g. a cpio initramfs).")
     Path initrd;
 
     @Option(names = "--cmdline", paramLabel = "STR",
-            description = "Kernel command line (default: ${DEFAULT-VALUE}).")
-    String cmdline = LinuxVmConfig.DEFAULT_CMDLINE;
+            description = "Kernel command line (default: " + LinuxVmConfig.DEFAULT_CMDLINE + ").")
+    String cmdline;
 
     @Option(names = "--memory", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "Guest RAM: 512M, 2G, 1073741824 (default: 512M).")
-    long memory = 512L << 20;
+    Long memory;
 
-    @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default: ${DEFAULT-VALUE}).")
-    int cpus = 1;
+    @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default: 1).")
+    Integer cpus;
 
     @Option(names = "--console", paramLabel = "stdio|file:PATH", converter = ConsoleTarget.Converter.class,
             description = "Where guest console output goes (default: stdio).")
@@ -74,14 +88,29 @@ public final class RunCommand implements Callable<Integer> {
             description = "Stop the guest and exit 124 after this long: 500ms, 30s, 2m.")
     Duration timeout;
 
-    /** The VM config these options describe. */
+    /** The VM config these options describe, without extensions. */
     LinuxVmConfig config() {
-        return new LinuxVmConfig(kernel, Optional.ofNullable(initrd), cmdline, memory, cpus, List.of());
+        return RunSettings.resolve(this, loadDomain()).vm();
+    }
+
+    private Optional<DomainSpec> loadDomain() {
+        return Optional.ofNullable(domain).map(DomainXml::parse);
     }
 
     @Override
     public Integer call() throws IOException {
-        LinuxVmConfig config = config();
+        PrintWriter warnings = spec.commandLine().getErr();
+        RunSettings settings = RunSettings.resolve(this, loadDomain());
+        LinuxVmConfig config = settings.vm();
+        Optional<HvConfig> hv = hyperv.resolve(loadDomain(), w -> warnings.println("jvmm: warning: " + w));
+        warnings.flush();
+        if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
+            HypervExtension extension;
+            try (Kvm kvm = Kvm.open()) {
+                extension = HypervExtension.create(hv.get(), kvm);
+            }
+            config = config.withExtensions(List.of(extension));
+        }
         LinuxVmExit exit;
         try (OutputStream out = console.open();
                 LinuxVm vm = LinuxVm.create(config, out, new FileInputStream(FileDescriptor.in))) {

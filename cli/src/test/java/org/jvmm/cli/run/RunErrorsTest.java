@@ -38,7 +38,7 @@ class RunErrorsTest {
         truncated = Files.write(dir.resolve("truncated-bzImage"), b.array());
     }
 
-    private static void assertOneLineError(JvmmProcess.Result r, String mustContain) {
+    static void assertOneLineError(JvmmProcess.Result r, String mustContain) {
         assertNotEquals(0, r.code(), r.stderr());
         String err = r.stderr().strip();
         assertFalse(err.contains("\n"), "one line expected:\n" + err);

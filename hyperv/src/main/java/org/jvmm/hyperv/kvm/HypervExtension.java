@@ -164,7 +164,8 @@ public final class HypervExtension implements VmExtension {
 
     @Override
     public void contributeCpuid(int vcpuIndex, List<CpuidEntry> entries) {
-        if (!enabled) {
+        // kvm=off hides KVM's signature whether or not Hyper-V is on, as QEMU's expose_kvm does.
+        if (!enabled && effective.exposeKvm()) {
             return;
         }
         List<CpuidLeaf> supported = new ArrayList<>(entries.size());

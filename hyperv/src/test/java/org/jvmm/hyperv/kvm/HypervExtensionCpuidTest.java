@@ -62,6 +62,19 @@ class HypervExtensionCpuidTest {
     }
 
     @Test
+    void kvmOffWithoutEnlightenmentsStillHidesKvm() {
+        HypervExtension ext = HypervExtension.create(HvConfig.builder().exposeKvm(false).build(),
+                new HostHvFacts(java.util.Map.of("KVM_CAP_HYPERV", 0), HostHvFacts.HvCpuidForm.NOT_AVAILABLE,
+                        List.of(), java.util.Set.of(), org.jvmm.hyperv.HostHvSupport.none()));
+        assertFalse(ext.enabled());
+        List<CpuidEntry> l = supported();
+        ext.contributeCpuid(0, l);
+        assertTrue(l.stream().noneMatch(e -> e.function() >= 0x40000000 && e.function() <= 0x4fffffff), l.toString());
+        assertEquals(0x800f12, leaf(l, 1).eax(), "standard leaves kept");
+        assertEquals(2, l.size(), "leaf 1 and 0x80000001 remain");
+    }
+
+    @Test
     void withoutEnlightenmentsNothingChanges() {
         HypervExtension ext = HypervExtension.create(HvConfig.defaults(), LabLikeHost.facts());
         assertFalse(ext.enabled());

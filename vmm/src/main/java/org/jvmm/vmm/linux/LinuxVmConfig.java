@@ -43,6 +43,10 @@ public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, 
         return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions);
     }
 
+    public LinuxVmConfig withExtensions(List<VmExtension> extensions) {
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions);
+    }
+
     /**
      * True if the command line makes Linux reboot by triple fault ({@code reboot=t}, or
      * {@code reboot=...,t...}): the types are the first letter of a comma-separated entry, as
