@@ -159,13 +159,19 @@ hvlab_hash() { cat "$@" | sha256sum | cut -c1-12; }
 # Builds (once) the initramfs whose /init is $2, with busybox and the lab's modules from kernel
 # dir $1; prints its path. The name carries a hash of init and module list, so edits rebuild it.
 hvlab_ensure_initramfs() {
-  local kdir="$1" init="$2" name="$3" hash out root
-  hash=$(hvlab_hash "$init" "$kdir/modules/order" /bin/busybox)
+  local kdir="$1" init="$2" name="$3" hash out root tools=() t
+  # The test guest also gets the tiny static tools whose C sources sit beside its init script.
+  [ "$name" = guest-initrd ] && tools=($(ls "$(dirname "$init")"/*.c 2>/dev/null))
+  hash=$(hvlab_hash "$init" "$kdir/modules/order" /bin/busybox ${tools[@]+"${tools[@]}"})
   out="$kdir/$name-$hash.cpio"
   [ -s "$out" ] && { echo "$out"; return 0; }
   root=$(mktemp -d "$kdir/build.XXXXXX")
   mkdir -p "$root"/{bin,dev,proc,sys,mnt,tmp,root}
   cp /bin/busybox "$root/bin/busybox"
+  for t in ${tools[@]+"${tools[@]}"}; do
+    gcc -static -nostdlib -O2 -fno-stack-protector -fno-pie -no-pie -o "$root/bin/$(basename "$t" .c)" "$t" \
+      || { rm -rf "$root"; hvlab_die "cannot compile the test guest tool $t (gcc -static -nostdlib)"; }
+  done
   ln -s busybox "$root/bin/sh"
   install -m 755 "$init" "$root/init"
   [ "$name" = lab-initrd ] && cp -r "$kdir/modules" "$root/modules"
@@ -173,7 +179,9 @@ hvlab_ensure_initramfs() {
   mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
   hvlab_cpio "$root" "$out" || { rm -rf "$root"; hvlab_die "cannot build $out"; }
   rm -rf "$root"
-  rm -f $(ls "$kdir/$name"-*.cpio 2>/dev/null | grep -vxF "$out") 2>/dev/null || true
+  # Other versions go once a day old: checkouts of other branches share this cache and may be
+  # using theirs right now.
+  find "$kdir" -maxdepth 1 -name "$name-*.cpio" ! -path "$out" -mmin +1440 -delete 2>/dev/null || true
   echo "$out"
 }
 
