@@ -29,7 +29,7 @@ import org.jvmm.vmm.testing.TestGuestImage;
  * the same clocksource. Configurations QEMU refuses (dependency violations) must fail in both.
  * Needs a KVM with Hyper-V and QEMU: the Hyper-V lab (scripts/lab-tests).
  */
-@Tag("lab")
+@Tag("lab-oracle")
 class QemuOracleLabTest {
     /** Per boot; the lab is emulated and shared, a nested boot takes 15-60 s there. */
     private static final Duration BOOT = Duration.ofMinutes(3);
