@@ -20,8 +20,16 @@ fail() {
   poweroff -f
 }
 
+# Like modprobe, hand each module its MODULE.PARAM=VALUE words from the kernel command line
+# (insmod alone ignores them); module names there use '_' where file names have '-'.
+module_params() {
+  local word prefix="$(echo "$1" | tr - _)."
+  for word in $(cat /proc/cmdline); do
+    case "$word" in "$prefix"*=*) echo "${word#"$prefix"}" ;; esac
+  done
+}
 for m in $(cat /modules/order); do
-  insmod "/modules/$m.ko" 2>/dev/ttyS0 || fail "cannot load kernel module $m inside the lab"
+  insmod "/modules/$m.ko" $(module_params "$m") 2>/dev/ttyS0 || fail "cannot load kernel module $m inside the lab"
 done
 NINEP="trans=virtio,version=9p2000.L,msize=512000"
 mkdir -p /ctl /mnt/root

@@ -2,6 +2,9 @@
 package org.jvmm.cli.oracle;
 
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * One Hyper-V configuration the oracle test boots under both VMMs: its QEMU {@code -cpu} flags
@@ -15,19 +18,48 @@ record OracleConfig(String name, String hvFlags, boolean mustFail) {
 
     /**
      * The configurations to run: all, or those named in the comma-separated environment
-     * variable {@code JVMM_ORACLE_CONFIGS} (for development; hvlab passes JVMM_* variables in).
+     * variable {@code JVMM_ORACLE_CONFIGS} (for development; hvlab passes JVMM_* variables in),
+     * then narrowed to this run's share by {@code JVMM_ORACLE_SHARD} (see {@link #inShard}).
      */
     static List<OracleConfig> selected() {
         String only = System.getenv("JVMM_ORACLE_CONFIGS");
-        if (only == null || only.isBlank()) {
-            return all();
+        List<OracleConfig> picked = all();
+        if (only != null && !only.isBlank()) {
+            List<String> names = List.of(only.split(","));
+            picked = picked.stream().filter(c -> names.contains(c.name())).toList();
+            if (picked.size() != names.size()) {
+                throw new IllegalArgumentException("JVMM_ORACLE_CONFIGS names an unknown configuration: " + only);
+            }
         }
-        List<String> names = List.of(only.split(","));
-        List<OracleConfig> picked = all().stream().filter(c -> names.contains(c.name())).toList();
-        if (picked.size() != names.size()) {
-            throw new IllegalArgumentException("JVMM_ORACLE_CONFIGS names an unknown configuration: " + only);
+        String shard = System.getenv("JVMM_ORACLE_SHARD");
+        if (shard == null || shard.isBlank()) {
+            return picked;
         }
-        return picked;
+        List<OracleConfig> all = picked;
+        return IntStream.range(0, all.size()).filter(i -> inShard(shard, i)).mapToObj(all::get).toList();
+    }
+
+    /**
+     * Whether configuration number {@code index} (from 0) belongs to {@code shard}, written
+     * "K/N" or "K1,K2/N" (K from 1 to N): configuration i goes to share (i mod N) + 1. Two labs
+     * run the oracle side by side this way, one per host core (scripts/lab-tests).
+     */
+    static boolean inShard(String shard, int index) {
+        Matcher m = Pattern.compile("([1-9][0-9]*(?:,[1-9][0-9]*)*)/([1-9][0-9]*)").matcher(shard.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("JVMM_ORACLE_SHARD must look like 1/2 or 2,3/3, not: " + shard);
+        }
+        int n = Integer.parseInt(m.group(2));
+        for (String k : m.group(1).split(",")) {
+            int share = Integer.parseInt(k);
+            if (share > n) {
+                throw new IllegalArgumentException("JVMM_ORACLE_SHARD names share " + share + " of " + n + ": " + shard);
+            }
+            if (index % n == share - 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static List<OracleConfig> all() {

@@ -35,8 +35,8 @@ final class VmmBoot {
     }
 
     /**
-     * {@code jvmm run} in a fresh JVM (C1 only: C2's code patching races the lab's multi-threaded
-     * TCG) with the test's own class path; its own {@code --timeout} ends a hung guest first.
+     * {@code jvmm run} in a fresh JVM (C1 only: it starts faster under emulation) with the test's
+     * own class path; its own {@code --timeout} ends a hung guest first.
      */
     static List<String> jvmm(Path kernel, Path initrd, String cmdline, String hvFlags, Duration limit) {
         String java = ProcessHandle.current().info().command().orElse("java");

@@ -23,9 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * stock kernel (the Hyper-V lab; any ordinary KVM host too). Each test is one boot; {@code quiet}
  * keeps the slow emulated serial line short.
  *
- * <p>Tagged {@code lab-boot}, not {@code lab}: in the lab on one TCG thread these boots stalled
- * after the first kernel lines in 3 of 10 boots (not yet explained), so CI does not run them yet;
- * {@code JVMM_LAB_TAGS=lab-boot scripts/lab-tests} does.
+ * <p>Tagged {@code lab-boot}: scripts/lab-tests runs them in the lab beside the {@code lab} tests.
+ * (They stalled in early boot until the lab got one vCPU: see scripts/lab/README.md.)
  */
 @Tag("lab-boot")
 class RunLabTest {
@@ -86,24 +85,16 @@ class RunLabTest {
         }
     }
 
-    /**
-     * Starts jvmm and waits for the init marker. In the emulated lab an early boot has been seen
-     * to stall once (no output after the first kernel lines for minutes, in 1 of ~10 CI runs;
-     * not yet explained, see the issue notes), so a boot that shows no marker within 2 minutes
-     * is retried once, saying so on stderr.
-     */
+    /** Starts jvmm and waits for the init marker. */
     private static JvmmProcess startToReady(String... args) throws Exception {
-        JvmmProcess first = JvmmProcess.start(args);
+        JvmmProcess p = JvmmProcess.start(args);
         try {
-            first.awaitStdout("JVMM-GUEST-READY", Duration.ofMinutes(2));
-            return first;
-        } catch (AssertionError stalled) {
-            first.close();
-            System.err.println("RunLabTest: boot stalled, retrying once: " + stalled.getMessage());
+            p.awaitStdout("JVMM-GUEST-READY", BOOT);
+            return p;
+        } catch (AssertionError | Exception e) {
+            p.close();
+            throw e;
         }
-        JvmmProcess second = JvmmProcess.start(args);
-        second.awaitStdout("JVMM-GUEST-READY", BOOT);
-        return second;
     }
 
     @Test

@@ -153,12 +153,28 @@ public final class LinuxVm implements AutoCloseable {
                     : Optional.of(machine.awaitExit());
             if (status.isEmpty()) {
                 machine.stop();
-                return decided.get() != null ? decided.get() : LinuxVmExit.timeout(timeout.get());
+                if (decided.get() != null) {
+                    return decided.get();
+                }
+                logWhereTheVcpusWere();
+                return LinuxVmExit.timeout(timeout.get());
             }
             return interpret(status.get());
         } finally {
             if (input != null) {
                 input.stop();
+            }
+        }
+    }
+
+    /** A guest that never ended is stuck somewhere: its registers in the log say where. */
+    private void logWhereTheVcpusWere() {
+        for (int i = 0; i < config.cpus(); i++) {
+            try {
+                var vcpu = machine.vcpu(i);
+                LOG.warn("vcpu {} at timeout: [{} {}]", i, vcpu.getRegs().summary(), vcpu.getSregs().summary());
+            } catch (RuntimeException e) {
+                LOG.warn("vcpu {} at timeout: registers unavailable: {}", i, e.getMessage());
             }
         }
     }
