@@ -6,6 +6,7 @@ import org.jvmm.bindings.kvm.kvm_h;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import org.jvmm.hyperv.kvm.HostHvProbe;
 import org.jvmm.vmm.kvm.Kvm;
 
 /**
@@ -24,21 +25,8 @@ record KvmHostReport(String device, int apiVersion, Map<String, Integer> capabil
         caps.put("KVM_CAP_X86_MSR_FILTER", kvm_h::KVM_CAP_X86_MSR_FILTER);
         caps.put("KVM_CAP_NR_VCPUS", kvm_h::KVM_CAP_NR_VCPUS);
         caps.put("KVM_CAP_MAX_VCPUS", kvm_h::KVM_CAP_MAX_VCPUS);
-        caps.put("KVM_CAP_HYPERV", kvm_h::KVM_CAP_HYPERV);
-        caps.put("KVM_CAP_HYPERV_VAPIC", kvm_h::KVM_CAP_HYPERV_VAPIC);
-        caps.put("KVM_CAP_HYPERV_SPIN", kvm_h::KVM_CAP_HYPERV_SPIN);
-        caps.put("KVM_CAP_HYPERV_TIME", kvm_h::KVM_CAP_HYPERV_TIME);
-        caps.put("KVM_CAP_HYPERV_SYNIC", kvm_h::KVM_CAP_HYPERV_SYNIC);
-        caps.put("KVM_CAP_HYPERV_SYNIC2", kvm_h::KVM_CAP_HYPERV_SYNIC2);
-        caps.put("KVM_CAP_HYPERV_VP_INDEX", kvm_h::KVM_CAP_HYPERV_VP_INDEX);
-        caps.put("KVM_CAP_HYPERV_EVENTFD", kvm_h::KVM_CAP_HYPERV_EVENTFD);
-        caps.put("KVM_CAP_HYPERV_TLBFLUSH", kvm_h::KVM_CAP_HYPERV_TLBFLUSH);
-        caps.put("KVM_CAP_HYPERV_SEND_IPI", kvm_h::KVM_CAP_HYPERV_SEND_IPI);
-        caps.put("KVM_CAP_HYPERV_ENLIGHTENED_VMCS", kvm_h::KVM_CAP_HYPERV_ENLIGHTENED_VMCS);
-        caps.put("KVM_CAP_HYPERV_CPUID", kvm_h::KVM_CAP_HYPERV_CPUID);
-        caps.put("KVM_CAP_HYPERV_DIRECT_TLBFLUSH", kvm_h::KVM_CAP_HYPERV_DIRECT_TLBFLUSH);
-        caps.put("KVM_CAP_HYPERV_ENFORCE_CPUID", kvm_h::KVM_CAP_HYPERV_ENFORCE_CPUID);
-        caps.put("KVM_CAP_SYS_HYPERV_CPUID", kvm_h::KVM_CAP_SYS_HYPERV_CPUID);
+        // The Hyper-V ones from the probe that decides what the host supports, so both agree.
+        HostHvProbe.capabilityNumbers().forEach((name, number) -> caps.put(name, () -> number));
         return caps;
     }
 

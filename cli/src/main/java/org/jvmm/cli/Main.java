@@ -2,6 +2,7 @@
 package org.jvmm.cli;
 
 import java.io.PrintWriter;
+import org.jvmm.bindings.libc.LibC;
 import picocli.CommandLine;
 
 /**
@@ -13,7 +14,29 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code = run(args);
+        if (Boolean.getBoolean(DETACH_STDOUT_AT_EXIT)) {
+            detachStdout();
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Set by scripts/jvmm on the run that records the AOT cache: the JVM then prints a line of
+     * its own on stdout as it exits, which must not end up in the guest's console output.
+     */
+    static final String DETACH_STDOUT_AT_EXIT = "jvmm.detachStdoutAtExit";
+
+    /** Points fd 1 at /dev/null once everything of ours is written; failing that, leaves it. */
+    private static void detachStdout() {
+        System.out.flush();
+        try {
+            int devNull = LibC.open("/dev/null", LibC.O_WRONLY | LibC.O_CLOEXEC);
+            LibC.dup2(devNull, 1);
+            LibC.close(devNull);
+        } catch (RuntimeException e) {
+            // Only cosmetic: the JVM's line then shows.
+        }
     }
 
     /** Runs the command line and returns the exit code, for tests that drive the CLI in-process. */

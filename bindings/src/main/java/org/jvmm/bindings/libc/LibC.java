@@ -303,6 +303,10 @@ public final class LibC {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), ERRNO);
     }
 
+    private static final class dup2$ {
+        static final MethodHandle HANDLE = link("dup2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    }
+
     private static final class sysconf$ {
         static final MethodHandle HANDLE = link("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT), ERRNO);
     }
@@ -337,6 +341,18 @@ public final class LibC {
             throw unexpected(t);
         }
         check(r, cs, "close", fd);
+    }
+
+    /** {@code dup2(oldFd, newFd)}: makes newFd another name for oldFd's file. */
+    public static void dup2(int oldFd, int newFd) {
+        MemorySegment cs = CAPTURE.get();
+        int r;
+        try {
+            r = (int) dup2$.HANDLE.invokeExact(cs, oldFd, newFd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check(r, cs, "dup2", oldFd);
     }
 
     /** {@code read(fd, buffer, buffer.byteSize())}; returns the byte count (0 at end of file). */

@@ -12,13 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.vmm.testing.TestGuestImage;
 
 /**
- * {@code jvmm run} boots Debian's stock kernel with the busybox test guest ({@link TestGuest}),
+ * {@code jvmm run} boots Debian's stock kernel with the busybox test guest ({@link TestGuestImage}),
  * driven as a user drives it: a child process with stdin as a pipe. Needs a KVM that boots a
  * stock kernel (the Hyper-V lab; any ordinary KVM host too). Each test is one boot; {@code quiet}
  * keeps the slow emulated serial line short.
@@ -32,19 +32,12 @@ class RunLabTest {
     private static final Duration BOOT = Duration.ofMinutes(4);
     private static final String CMDLINE = "console=ttyS0 reboot=k panic=-1 pci=off quiet";
 
-    static TestGuest guest;
-
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void findGuest() throws Exception {
-        guest = TestGuest.find();
-    }
-
     private static String[] args(int cpus, String cmdline, String... more) {
-        List<String> a = new ArrayList<>(List.of("run", "--kernel", guest.kernel().toString(),
-                "--initrd", guest.initrd().toString(), "--memory", "256M", "--cpus", Integer.toString(cpus),
+        List<String> a = new ArrayList<>(List.of("run", "--kernel", TestGuestImage.kernel().toString(),
+                "--initrd", TestGuestImage.initrd().toString(), "--memory", "256M", "--cpus", Integer.toString(cpus),
                 "--cmdline", cmdline));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
@@ -112,7 +105,7 @@ class RunLabTest {
             f.setLength(160L << 20); // sparse
         }
         // 128 MiB leaves room for the kernel's 64 MiB footprint at 16 MiB, but not for 160 MiB more.
-        JvmmProcess.Result r = JvmmProcess.run(BOOT, "run", "--kernel", guest.kernel().toString(),
+        JvmmProcess.Result r = JvmmProcess.run(BOOT, "run", "--kernel", TestGuestImage.kernel().toString(),
                 "--initrd", big.toString(), "--memory", "128M");
         assertEquals(1, r.code(), r.stderr());
         String err = r.stderr().strip();

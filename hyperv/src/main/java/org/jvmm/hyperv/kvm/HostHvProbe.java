@@ -52,6 +52,11 @@ public final class HostHvProbe {
     /** The capabilities reported, in number order (include/uapi/linux/kvm.h). */
     private static final Map<String, Integer> CAPS = capTable();
 
+    /** The Hyper-V capabilities by their linux/kvm.h names, in number order (for reports). */
+    public static Map<String, Integer> capabilityNumbers() {
+        return java.util.Collections.unmodifiableMap(CAPS);
+    }
+
     private static Map<String, Integer> capTable() {
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put("KVM_CAP_HYPERV", KVM_CAP_HYPERV());
