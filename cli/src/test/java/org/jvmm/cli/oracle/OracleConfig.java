@@ -22,21 +22,25 @@ record OracleConfig(String name, String hvFlags, boolean mustFail) {
      * then narrowed to this run's share by {@code JVMM_ORACLE_SHARD} (see {@link #inShard}).
      */
     static List<OracleConfig> selected() {
-        String only = System.getenv("JVMM_ORACLE_CONFIGS");
-        List<OracleConfig> picked = all();
-        if (only != null && !only.isBlank()) {
-            List<String> names = List.of(only.split(","));
-            picked = picked.stream().filter(c -> names.contains(c.name())).toList();
-            if (picked.size() != names.size()) {
-                throw new IllegalArgumentException("JVMM_ORACLE_CONFIGS names an unknown configuration: " + only);
-            }
-        }
+        List<OracleConfig> named = named(System.getenv("JVMM_ORACLE_CONFIGS"));
         String shard = System.getenv("JVMM_ORACLE_SHARD");
         if (shard == null || shard.isBlank()) {
-            return picked;
+            return named;
         }
-        List<OracleConfig> all = picked;
-        return IntStream.range(0, all.size()).filter(i -> inShard(shard, i)).mapToObj(all::get).toList();
+        return IntStream.range(0, named.size()).filter(i -> inShard(shard, i)).mapToObj(named::get).toList();
+    }
+
+    /** All configurations, or the ones {@code only} names (comma-separated) when it is set. */
+    private static List<OracleConfig> named(String only) {
+        if (only == null || only.isBlank()) {
+            return all();
+        }
+        List<String> names = List.of(only.split(","));
+        List<OracleConfig> picked = all().stream().filter(c -> names.contains(c.name())).toList();
+        if (picked.size() != names.size()) {
+            throw new IllegalArgumentException("JVMM_ORACLE_CONFIGS names an unknown configuration: " + only);
+        }
+        return picked;
     }
 
     /**

@@ -144,13 +144,6 @@ final class ExitDispatcher {
 
     /** The registers for a message; never throws (the vCPU may be what is broken). */
     String registers() {
-        if (vcpu == null) {
-            return "[registers unavailable]";
-        }
-        try {
-            return "[" + vcpu.getRegs().summary() + " " + vcpu.getSregs().summary() + "]";
-        } catch (RuntimeException e) {
-            return "[registers unavailable: " + e.getMessage() + "]";
-        }
+        return vcpu == null ? "[registers unavailable]" : vcpu.registerSummary();
     }
 }

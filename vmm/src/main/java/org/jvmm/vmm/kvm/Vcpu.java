@@ -113,6 +113,18 @@ public final class Vcpu implements AutoCloseable {
         }
     }
 
+    /**
+     * The general and segment registers on one line in brackets, for messages and logs. Never
+     * throws: when the vCPU cannot be read (it may be what is broken) the line says why.
+     */
+    public String registerSummary() {
+        try {
+            return "[" + getRegs().summary() + " " + getSregs().summary() + "]";
+        } catch (RuntimeException e) {
+            return "[registers unavailable: " + e.getMessage() + "]";
+        }
+    }
+
     /** KVM_SET_SREGS. */
     public void setSregs(Sregs sregs) {
         try (Arena a = Arena.ofConfined()) {

@@ -170,12 +170,7 @@ public final class LinuxVm implements AutoCloseable {
     /** A guest that never ended is stuck somewhere: its registers in the log say where. */
     private void logWhereTheVcpusWere() {
         for (int i = 0; i < config.cpus(); i++) {
-            try {
-                var vcpu = machine.vcpu(i);
-                LOG.warn("vcpu {} at timeout: [{} {}]", i, vcpu.getRegs().summary(), vcpu.getSregs().summary());
-            } catch (RuntimeException e) {
-                LOG.warn("vcpu {} at timeout: registers unavailable: {}", i, e.getMessage());
-            }
+            LOG.warn("vcpu {} at timeout: {}", i, machine.vcpu(i).registerSummary());
         }
     }
 
