@@ -9,7 +9,8 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-dmesg -n 1
+# Console: warnings and worse only (lockups, RCU stalls, hung tasks), kept by hvlab on failure.
+dmesg -n 4
 # Raw ports add no \r and echo nothing, so the host receives the command's bytes unchanged.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 stty -F /dev/ttyS2 raw -echo 2>/dev/null
@@ -59,6 +60,15 @@ done </ctl/rw
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 
 echo "$(uname -r)" >/ctl/kernel
+# The heartbeat: hvlab's watchdog takes a lab whose heartbeat stops for frozen, and the last
+# one (uptime, load, free memory) says what the lab was doing then.
+(
+  while :; do
+    echo "uptime $(cut -d' ' -f1 /proc/uptime) s, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+      "$(grep MemAvailable /proc/meminfo | tr -s ' ')" >/ctl/heartbeat.tmp && mv /ctl/heartbeat.tmp /ctl/heartbeat
+    sleep 5
+  done
+) </dev/null >/dev/null 2>&1 &
 touch /ctl/started
 chroot $R /bin/bash /run/hvlab/run.sh </dev/null >/dev/ttyS1 2>/dev/ttyS2
 echo $? >/ctl/rc.tmp && mv /ctl/rc.tmp /ctl/rc
