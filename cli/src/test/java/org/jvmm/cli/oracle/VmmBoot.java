@@ -76,21 +76,33 @@ final class VmmBoot {
         return new Running(vmm, p, out, err, System.nanoTime());
     }
 
+    /** A boot that did not end in time: the VMM was killed; the message holds its transcript. */
+    static final class Hung extends AssertionError {
+        Hung(String message) {
+            super(message);
+        }
+    }
+
     record Running(String vmm, Process process, Path out, Path err, long startNanos) {
-        /** Waits for the end; kills the VMM and fails with its output when {@code limit} passes. */
+        /** Waits for the end; kills the VMM and throws {@link Hung} with its output when {@code limit} passes. */
         Result await(Duration limit) throws Exception {
             boolean ended = process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
             if (!ended) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
+                kill();
             }
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             Result r = new Result(vmm, ended ? process.exitValue() : -1, read(out), read(err), seconds);
             if (!ended) {
-                throw new AssertionError(vmm + " did not end within " + limit + "\n" + r.transcript());
+                throw new Hung(vmm + " did not end within " + limit + "\n" + r.transcript());
             }
             return r;
+        }
+
+        /** Ends the VMM and whatever it started, now. */
+        void kill() throws InterruptedException {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
 
         private static String read(Path file) throws Exception {
