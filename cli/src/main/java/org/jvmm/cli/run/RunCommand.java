@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.cli.run;
 
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -11,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jvmm.cli.console.StdinConsole;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
@@ -34,7 +33,11 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Boot a Linux kernel (bzImage or vmlinux) directly, with its console on COM1 (ttyS0).",
-            "Host stdin is the guest's serial input; end of stdin does not stop the guest."
+            "Host stdin is the guest's serial input; end of stdin does not stop the guest.",
+            "When stdin is a terminal and the console is stdio, the terminal is in raw mode while",
+            "the VM runs (as QEMU -nographic): every key, Ctrl-C included, goes to the guest, and",
+            "Ctrl-A is the escape key: Ctrl-A x quits (exit 130), Ctrl-A Ctrl-A sends one Ctrl-A,",
+            "Ctrl-A h prints the keys. Pipes and files are passed through unchanged."
         },
         footer = {
             "",
@@ -50,6 +53,7 @@ import picocli.CommandLine.Spec;
             "       fault the guest did not announce (registers in the log)",
             "  6    the guest kernel panicked",
             "  124  --timeout expired",
+            "  130  Ctrl-A x on the console (128 + SIGINT, as a shell reports Ctrl-C)",
         })
 public final class RunCommand implements Callable<Integer> {
     @Spec
@@ -112,8 +116,12 @@ public final class RunCommand implements Callable<Integer> {
             config = config.withExtensions(List.of(extension));
         }
         LinuxVmExit exit;
+        // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
+        // exit message below (or OneLineErrors' one line) prints in line mode.
         try (OutputStream out = console.open();
-                LinuxVm vm = LinuxVm.create(config, out, new FileInputStream(FileDescriptor.in))) {
+                StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
+                LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
+            stdin.onQuit(() -> vm.quit("Ctrl-A x"));
             exit = vm.run(Optional.ofNullable(timeout));
         }
         PrintWriter err = spec.commandLine().getErr();
