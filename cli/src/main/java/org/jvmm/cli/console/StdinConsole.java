@@ -16,12 +16,13 @@ import java.util.Optional;
  * try (StdinConsole stdin = StdinConsole.open(true, err);
  *         LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
  *     stdin.onQuit(() -> vm.quit("Ctrl-A x"));
+ *     stdin.announceKeys();
  *     exit = vm.run(timeout);
  * }   // the terminal is back in line mode before the exit message is printed
  * }</pre>
  */
 public final class StdinConsole implements AutoCloseable {
-    /** The help line, printed on Ctrl-A h and once when raw mode starts. */
+    /** The help line, printed on Ctrl-A h and by {@link #announceKeys}. */
     public static final String HELP = "console keys: Ctrl-A x quit (exit 130), Ctrl-A Ctrl-A send Ctrl-A, Ctrl-A h help";
 
     private final InputStream input;
@@ -44,11 +45,18 @@ public final class StdinConsole implements AutoCloseable {
         Optional<RawTerminal> raw = interactive
                 ? RawTerminal.enter(0, w -> { err.println("jvmm: warning: " + w); err.flush(); })
                 : Optional.empty();
-        StdinConsole console = new StdinConsole(new FileInputStream(FileDescriptor.in), raw, err);
-        if (raw.isPresent()) {
-            console.printHelp();
+        return new StdinConsole(new FileInputStream(FileDescriptor.in), raw, err);
+    }
+
+    /**
+     * Prints the keys once when they are live, for the moment the guest starts: Ctrl-C no longer
+     * stops jvmm, so the user must learn how to. Not printed by {@link #open}, so that a VM that
+     * fails to build still ends with its error as the only line.
+     */
+    public void announceKeys() {
+        if (raw()) {
+            printHelp();
         }
-        return console;
     }
 
     /** What the VM reads: stdin, without the escape keys when they are live. */

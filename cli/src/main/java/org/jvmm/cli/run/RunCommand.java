@@ -33,13 +33,17 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Boot a Linux kernel (bzImage or vmlinux) directly, with its console on COM1 (ttyS0).",
-            "Host stdin is the guest's serial input; end of stdin does not stop the guest.",
-            "When stdin is a terminal and the console is stdio, the terminal is in raw mode while",
-            "the VM runs (as QEMU -nographic): every key, Ctrl-C included, goes to the guest, and",
-            "Ctrl-A is the escape key: Ctrl-A x quits (exit 130), Ctrl-A Ctrl-A sends one Ctrl-A,",
-            "Ctrl-A h prints the keys. Pipes and files are passed through unchanged."
+            "Host stdin is the guest's serial input; end of stdin does not stop the guest."
         },
         footer = {
+            "",
+            "Console keys (stdin a terminal and --console stdio):",
+            "  The terminal is raw while the VM runs, as with QEMU -nographic:",
+            "  every key goes to the guest unechoed, Ctrl-C and Ctrl-Z included,",
+            "  and the terminal is restored on exit. Pipes and files pass as they are.",
+            "  Ctrl-A x        quit jvmm (exit status 130)",
+            "  Ctrl-A Ctrl-A   send one Ctrl-A to the guest",
+            "  Ctrl-A h        print these keys on stderr",
             "",
             "Exit status:",
             "  0    the guest rebooted (reboot -f: i8042 reset, reset event, or a",
@@ -122,6 +126,7 @@ public final class RunCommand implements Callable<Integer> {
                 StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
                 LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
             stdin.onQuit(() -> vm.quit("Ctrl-A x"));
+            stdin.announceKeys();
             exit = vm.run(Optional.ofNullable(timeout));
         }
         PrintWriter err = spec.commandLine().getErr();

@@ -19,7 +19,7 @@ import org.jvmm.bindings.libc.LibC;
  * is the terminal jvmm would have as stdin. Test-only downcalls (posix_openpt, grantpt, unlockpt,
  * ptsname_r); the rest goes through LibC.
  */
-final class Pty implements AutoCloseable {
+public final class Pty implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final MethodHandle POSIX_OPENPT = link("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GRANTPT = link("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -27,9 +27,9 @@ final class Pty implements AutoCloseable {
     private static final MethodHandle PTSNAME_R = link("ptsname_r",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
 
-    final int master;
-    final int slave;
-    final String slavePath;
+    public final int master;
+    public final int slave;
+    public final String slavePath;
 
     private Pty(int master, int slave, String slavePath) {
         this.master = master;
@@ -37,7 +37,7 @@ final class Pty implements AutoCloseable {
         this.slavePath = slavePath;
     }
 
-    static Pty open() throws Throwable {
+    public static Pty open() throws Throwable {
         int master = (int) POSIX_OPENPT.invokeExact(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
         if (master < 0 || (int) GRANTPT.invokeExact(master) != 0 || (int) UNLOCKPT.invokeExact(master) != 0) {
             throw new AssertionError("cannot open a pseudo-terminal (posix_openpt/grantpt/unlockpt)");
@@ -59,7 +59,7 @@ final class Pty implements AutoCloseable {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor);
     }
 
-    static void write(int fd, String text) {
+    public static void write(int fd, String text) {
         try (Arena arena = Arena.ofConfined()) {
             byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
             MemorySegment buf = arena.allocate(bytes.length);
@@ -71,7 +71,7 @@ final class Pty implements AutoCloseable {
     }
 
     /** What arrives on {@code fd} until {@code want} bytes came or {@code millis} passed without more. */
-    static String read(int fd, int want, int millis) {
+    public static String read(int fd, int want, int millis) {
         byte[] got = new byte[0];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pfd = arena.allocate(LibC.POLLFD);
@@ -95,7 +95,7 @@ final class Pty implements AutoCloseable {
     }
 
     /** The slave's settings right now, as a fresh zeroed-then-filled struct termios. */
-    MemorySegment settings(Arena arena) {
+    public MemorySegment settings(Arena arena) {
         MemorySegment t = org.jvmm.bindings.libc.termios.allocate(arena);
         LibC.tcgetattr(slave, t);
         return t;

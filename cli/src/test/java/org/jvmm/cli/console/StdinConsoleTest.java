@@ -27,6 +27,7 @@ class StdinConsoleTest {
         try (StdinConsole console = new StdinConsole(stdin, Optional.empty(), new PrintWriter(err))) {
             assertFalse(console.raw());
             assertSame(stdin, console.input());
+            console.announceKeys();
             assertEquals(4, console.input().readAllBytes().length);
         }
         assertEquals("", err.toString());
@@ -41,12 +42,15 @@ class StdinConsoleTest {
                     new ByteArrayInputStream("hi\u0001h\u0001x".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)),
                     RawTerminal.enter(pty.slave, w -> err.write(w)), new PrintWriter(err, true));
             assertTrue(console.raw());
+            assertEquals("", err.toString(), "nothing printed before announceKeys");
+            console.announceKeys();
             // The key comes before the VM exists: the action runs as soon as it is known.
             assertEquals("hi", new String(console.input().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
             assertEquals(0, quits.get());
             console.onQuit(quits::incrementAndGet);
             assertEquals(1, quits.get());
-            assertEquals("jvmm: " + StdinConsole.HELP + System.lineSeparator(), err.toString());
+            String line = "jvmm: " + StdinConsole.HELP + System.lineSeparator();
+            assertEquals(line + line, err.toString(), "announced, then Ctrl-A h");
             console.close();
             assertEquals(-1, pty.settings(arena).mismatch(before));
         }
