@@ -23,6 +23,13 @@ import org.jvmm.bindings.libc.termios;
  * mends it).
  */
 public final class RawTerminal implements AutoCloseable {
+    /** The call that enters raw mode, replaceable so a test can make the terminal refuse. */
+    interface SetAttr {
+        void tcsetattr(int fd, MemorySegment termios);
+    }
+
+    private static final SetAttr LIBC = (fd, t) -> LibC.tcsetattr(fd, LibC.TCSANOW, t);
+
     private final int fd;
     /** The settings to restore. GC-managed: the shutdown hook may read it after close() ran. */
     private final MemorySegment saved;
@@ -43,6 +50,10 @@ public final class RawTerminal implements AutoCloseable {
      * {@code warn} and the console carries on in line mode.
      */
     public static Optional<RawTerminal> enter(int fd, Consumer<String> warn) {
+        return enter(fd, warn, LIBC);
+    }
+
+    static Optional<RawTerminal> enter(int fd, Consumer<String> warn, SetAttr setAttr) {
         if (!LibC.isatty(fd)) {
             return Optional.empty();
         }
@@ -52,7 +63,7 @@ public final class RawTerminal implements AutoCloseable {
             MemorySegment raw = termios.allocate(arena);
             raw.copyFrom(saved);
             makeRaw(raw);
-            LibC.tcsetattr(fd, LibC.TCSANOW, raw);
+            setAttr.tcsetattr(fd, raw);
         } catch (ErrnoException e) {
             warn.accept("cannot put the terminal in raw mode, keys stay in line mode: " + e.getMessage());
             return Optional.empty();

@@ -8,6 +8,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.jvmm.bindings.libc.ErrnoException;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.bindings.libc.termios;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,20 @@ class RawTerminalTest {
             assertEquals("b\r\n", Pty.read(pty.master, 3, 2000), "echo is back");
         }
         assertEquals(List.of(), warnings);
+    }
+
+    @Test
+    void aTerminalThatRefusesGivesOneWarningAndStaysInLineMode() throws Throwable {
+        try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
+            MemorySegment before = pty.settings(arena);
+            Optional<RawTerminal> raw = RawTerminal.enter(pty.slave, warnings::add, (fd, t) -> {
+                throw new ErrnoException("tcsetattr(" + fd + ")", LibC.EINTR);
+            });
+            assertTrue(raw.isEmpty());
+            assertEquals(List.of("cannot put the terminal in raw mode, keys stay in line mode: tcsetattr(" + pty.slave
+                    + ") failed: EINTR (4) Interrupted system call"), warnings);
+            assertEquals(-1, pty.settings(arena).mismatch(before));
+        }
     }
 
     @Test

@@ -186,6 +186,17 @@ class RunOnATerminalTest {
     }
 
     @Test
+    void theTimeoutRestoresTheTerminal() throws Throwable {
+        try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
+            MemorySegment before = pty.settings(arena);
+            Child jvmm = Child.start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "1s");
+            assertEquals(124, jvmm.exit(), jvmm.err.text());
+            assertTrue(jvmm.err.text().contains(StdinConsole.HELP), "raw mode was on: " + jvmm.err.text());
+            assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
+        }
+    }
+
+    @Test
     void sigtermRestoresTheTerminalThroughTheShutdownHook() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
