@@ -62,6 +62,7 @@ public final class LibC {
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
+    public static final int O_NOCTTY = 0x100;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
     // sys/mman.h
@@ -99,6 +100,32 @@ public final class LibC {
     public static final int SIG_BLOCK = 0;
     public static final int SIG_UNBLOCK = 1;
     public static final int SIG_SETMASK = 2;
+    // termios.h (glibc's bits/termios-*.h): tcsetattr actions, the flags a raw console clears or
+    // keeps, and the c_cc indexes. The struct is {@link termios}.
+    public static final int TCSANOW = 0;
+    public static final int TCSADRAIN = 1;
+    public static final int TCSAFLUSH = 2;
+    public static final int IGNBRK = 0x1;
+    public static final int BRKINT = 0x2;
+    public static final int PARMRK = 0x8;
+    public static final int ISTRIP = 0x20;
+    public static final int INLCR = 0x40;
+    public static final int IGNCR = 0x80;
+    public static final int ICRNL = 0x100;
+    public static final int IXON = 0x400;
+    public static final int OPOST = 0x1;
+    public static final int ONLCR = 0x4;
+    public static final int CSIZE = 0x30;
+    public static final int CS8 = 0x30;
+    public static final int PARENB = 0x100;
+    public static final int ISIG = 0x1;
+    public static final int ICANON = 0x2;
+    public static final int ECHO = 0x8;
+    public static final int ECHONL = 0x40;
+    public static final int IEXTEN = 0x8000;
+    public static final int VINTR = 0;
+    public static final int VTIME = 5;
+    public static final int VMIN = 6;
     // unistd.h
     public static final int _SC_PAGESIZE = 30;
     public static final int _SC_NPROCESSORS_ONLN = 84;
@@ -115,6 +142,7 @@ public final class LibC {
     public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int ENOTSUP = 95;
@@ -669,5 +697,60 @@ public final class LibC {
         } catch (Throwable t) {
             throw unexpected(t);
         }
+    }
+
+    // ---- terminals -----------------------------------------------------------------------------
+
+    private static final class isatty$ {
+        static final MethodHandle HANDLE = link("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
+    }
+
+    private static final class tcgetattr$ {
+        static final MethodHandle HANDLE = link("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    private static final class tcsetattr$ {
+        static final MethodHandle HANDLE = link("tcsetattr",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), ERRNO);
+    }
+
+    /**
+     * {@code isatty(fd)}: true when {@code fd} is a terminal. Never throws for a bad fd: glibc
+     * answers 0 (with errno {@code EBADF} or {@code ENOTTY}) and so does this.
+     */
+    public static boolean isatty(int fd) {
+        try {
+            return (int) isatty$.HANDLE.invokeExact(CAPTURE.get(), fd) == 1;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code tcgetattr(fd, termios)}: fills a {@link termios} segment with the terminal's settings. */
+    public static void tcgetattr(int fd, MemorySegment termios) {
+        MemorySegment cs = CAPTURE.get();
+        int r;
+        try {
+            r = (int) tcgetattr$.HANDLE.invokeExact(cs, fd, termios);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check(r, cs, "tcgetattr", fd);
+    }
+
+    /**
+     * {@code tcsetattr(fd, action, termios)} with {@link #TCSANOW}, {@link #TCSADRAIN} or
+     * {@link #TCSAFLUSH}. Like glibc, it succeeds when the terminal took any of the changes;
+     * read the settings back to learn whether it took them all.
+     */
+    public static void tcsetattr(int fd, int action, MemorySegment termios) {
+        MemorySegment cs = CAPTURE.get();
+        int r;
+        try {
+            r = (int) tcsetattr$.HANDLE.invokeExact(cs, fd, action, termios);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+        check(r, cs, "tcsetattr", fd);
     }
 }

@@ -5,6 +5,10 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.foreign.GroupLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.SequenceLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -23,7 +27,7 @@ class LibcHeaderProbeTest {
     @Test
     void constantsErrnoTableAndLayoutsMatchGlibc() throws Exception {
         CProbe probe = new CProbe("libc", "errno.h", "fcntl.h", "poll.h", "signal.h", "sys/eventfd.h",
-                "sys/mman.h", "time.h", "unistd.h");
+                "sys/mman.h", "termios.h", "time.h", "unistd.h");
         Map<String, Long> expected = new LinkedHashMap<>();
         for (Field f : LibC.class.getFields()) {
             boolean constant = Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers())
@@ -46,6 +50,8 @@ class LibcHeaderProbeTest {
         add(probe, expected, "sizeof.timespec", "sizeof(struct timespec)", LibC.TIMESPEC.byteSize());
         add(probe, expected, "offsetof.timespec.tv_nsec", "offsetof(struct timespec, tv_nsec)",
                 LibC.TIMESPEC.byteOffset(groupElement("tv_nsec")));
+        addStruct(probe, expected, "termios", termios.layout());
+        add(probe, expected, "NCCS", "NCCS", termios.NCCS);
 
         Map<String, String> actual = probe.run();
         List<String> mismatches = new ArrayList<>();
@@ -57,6 +63,31 @@ class LibcHeaderProbeTest {
         System.out.printf("libc probe: %d comparisons%n", expected.size());
         assertEquals(expected.size(), actual.size());
         assertTrue(mismatches.isEmpty(), "differ from glibc:\n  " + String.join("\n  ", mismatches));
+    }
+
+    /**
+     * Size, alignment, and the offset and size of every named member of a flat struct (arrays
+     * through their element 0 too), so a field left out of the Java layout shows as a wrong
+     * offset of the next one or a wrong total size.
+     */
+    private static void addStruct(CProbe probe, Map<String, Long> expected, String tag, GroupLayout layout) {
+        String type = "struct " + tag;
+        add(probe, expected, "sizeof." + tag, "sizeof(" + type + ")", layout.byteSize());
+        add(probe, expected, "alignof." + tag, "_Alignof(" + type + ")", layout.byteAlignment());
+        for (MemoryLayout member : layout.memberLayouts()) {
+            if (member instanceof PaddingLayout) {
+                continue;
+            }
+            String field = member.name().orElseThrow();
+            String access = "((" + type + " *)0)->" + field;
+            add(probe, expected, "offsetof." + tag + "." + field, "offsetof(" + type + ", " + field + ")",
+                    layout.byteOffset(groupElement(field)));
+            add(probe, expected, "sizeof." + tag + "." + field, "sizeof(" + access + ")", member.byteSize());
+            if (member instanceof SequenceLayout seq) {
+                add(probe, expected, "sizeof." + tag + "." + field + "[0]", "sizeof(" + access + "[0])",
+                        seq.elementLayout().byteSize());
+            }
+        }
     }
 
     private static void add(CProbe probe, Map<String, Long> expected, String key, String expr, long value) {

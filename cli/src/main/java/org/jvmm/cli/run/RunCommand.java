@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.cli.run;
 
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -11,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jvmm.cli.console.StdinConsole;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
@@ -38,6 +37,14 @@ import picocli.CommandLine.Spec;
         },
         footer = {
             "",
+            "Console keys (stdin a terminal and --console stdio):",
+            "  The terminal is raw while the VM runs, as with QEMU -nographic:",
+            "  every key goes to the guest unechoed, Ctrl-C and Ctrl-Z included,",
+            "  and the terminal is restored on exit. Pipes and files pass as they are.",
+            "  Ctrl-A x        quit jvmm (exit status 130)",
+            "  Ctrl-A Ctrl-A   send one Ctrl-A to the guest",
+            "  Ctrl-A h        print these keys on stderr",
+            "",
             "Exit status:",
             "  0    the guest rebooted (reboot -f: i8042 reset, reset event, or a",
             "       triple fault after \"Restarting system\") or powered off/halted",
@@ -50,6 +57,7 @@ import picocli.CommandLine.Spec;
             "       fault the guest did not announce (registers in the log)",
             "  6    the guest kernel panicked",
             "  124  --timeout expired",
+            "  130  Ctrl-A x on the console (128 + SIGINT, as a shell reports Ctrl-C)",
         })
 public final class RunCommand implements Callable<Integer> {
     @Spec
@@ -112,8 +120,13 @@ public final class RunCommand implements Callable<Integer> {
             config = config.withExtensions(List.of(extension));
         }
         LinuxVmExit exit;
+        // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
+        // exit message below (or OneLineErrors' one line) prints in line mode.
         try (OutputStream out = console.open();
-                LinuxVm vm = LinuxVm.create(config, out, new FileInputStream(FileDescriptor.in))) {
+                StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
+                LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
+            stdin.onQuit(() -> vm.quit("Ctrl-A x"));
+            stdin.announceKeys();
             exit = vm.run(Optional.ofNullable(timeout));
         }
         PrintWriter err = spec.commandLine().getErr();

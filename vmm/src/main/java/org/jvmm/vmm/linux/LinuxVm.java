@@ -123,6 +123,16 @@ public final class LinuxVm implements AutoCloseable {
     }
 
     /**
+     * Stops the VM on the host user's request, from any thread: {@link #run} then returns a
+     * {@link LinuxVmExit.Kind#QUIT} ending, unless the guest or the timeout ended it first.
+     *
+     * @param how what the user did, for the exit message, e.g. {@code "Ctrl-A x"}
+     */
+    public void quit(String how) {
+        end(LinuxVmExit.quit(how));
+    }
+
+    /**
      * Records how the VM ends (first caller wins) and stops the vCPUs from a short-lived thread of
      * its own. Devices call this on a vCPU thread, and a vCPU loop must not be stopped from its
      * own thread: the stop request kicks the thread with a signal it blocks outside KVM_RUN, and

@@ -20,14 +20,18 @@ package org.jvmm.vmm.linux;
  *       asked for, or any other vCPU failure</td></tr>
  *   <tr><td>PANIC</td><td>6</td><td>the guest kernel panicked (and, with panic=-1, reset)</td></tr>
  *   <tr><td>TIMEOUT</td><td>124</td><td>the host's time limit ran out, like timeout(1)</td></tr>
+ *   <tr><td>QUIT</td><td>130</td><td>the host user stopped the VM ({@link LinuxVm#quit}, e.g. a
+ *       console quit key): 128 + SIGINT, the code a shell reports for a program stopped by Ctrl-C,
+ *       which is what the quit key replaces once Ctrl-C belongs to the guest</td></tr>
  * </table>
  */
 public record LinuxVmExit(Kind kind, int exitCode, String message) {
     public static final int FAILURE_CODE = 4;
     public static final int PANIC_CODE = 6;
     public static final int TIMEOUT_CODE = 124;
+    public static final int QUIT_CODE = 130;
 
-    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT }
+    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT, QUIT }
 
     public static LinuxVmExit reset(String how) {
         return new LinuxVmExit(Kind.RESET, 0, "guest reset (" + how + ")");
@@ -51,6 +55,10 @@ public record LinuxVmExit(Kind kind, int exitCode, String message) {
 
     public static LinuxVmExit timeout(java.time.Duration limit) {
         return new LinuxVmExit(Kind.TIMEOUT, TIMEOUT_CODE, "timed out after " + LinuxVmConfig.describe(limit));
+    }
+
+    public static LinuxVmExit quit(String how) {
+        return new LinuxVmExit(Kind.QUIT, QUIT_CODE, "stopped by the user (" + how + ")");
     }
 
     /** True for the endings the guest chose itself (reset, power off, debug exit). */

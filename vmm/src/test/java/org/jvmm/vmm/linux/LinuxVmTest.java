@@ -119,6 +119,30 @@ class LinuxVmTest {
     }
 
     @Test
+    void quitFromAnotherThreadEndsTheVmWithCode130() throws Exception {
+        Path k = TinyKernel.build(dir, "spin-quit", "", "9: jmp 9b\n");
+        LinuxVmConfig config = LinuxVmConfig.of(k, Optional.empty(), MEMORY, 1);
+        try (LinuxVm vm = LinuxVm.create(config, new ByteArrayOutputStream(), null)) {
+            Thread.ofPlatform().daemon(true).start(() -> {
+                sleepQuietly(200);
+                vm.quit("test key");
+            });
+            LinuxVmExit exit = vm.run(Optional.of(Duration.ofSeconds(30)));
+            assertEquals(LinuxVmExit.Kind.QUIT, exit.kind(), exit.message());
+            assertEquals(LinuxVmExit.QUIT_CODE, exit.exitCode());
+            assertEquals("stopped by the user (test key)", exit.message());
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void inputLargerThanTheFifoReachesTheGuestInOrder() throws Exception {
         // Echo bytes until '.', then exit through the debug port with the byte count (mod 128).
         Path k = TinyKernel.build(dir, "echo", "", """
