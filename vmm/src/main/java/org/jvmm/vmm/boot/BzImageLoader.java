@@ -109,6 +109,22 @@ public final class BzImageLoader {
                 loadAddress, loadEnd, footprintEnd, header, cmdlineMax, initrdMax);
     }
 
+    /**
+     * {@code elf}, the decompressed payload of bzImage {@code file} already in guest memory, with
+     * the bzImage's own setup header for the zero page and its limits (cmdline_size,
+     * initrd_addr_max) instead of the ones a bare vmlinux gets. The header must be one
+     * {@link BzImagePayload#find} accepted (protocol 2.08 or later, header through init_size).
+     */
+    static LoadedKernel decompressed(Path file, MemorySegment image, LoadedKernel elf) {
+        int headerEnd = HEADER + Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, JUMP + 1));
+        byte[] header = image.asSlice(START, Math.min(headerEnd, AREA_END) - START).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment.ofArray(header).set(LE_INT, CODE32_START - START, (int) elf.loadStart());
+        int cmdlineMax = (int) Math.min(Integer.toUnsignedLong(image.get(LE_INT, CMDLINE_SIZE)), Integer.MAX_VALUE);
+        long initrdMax = Integer.toUnsignedLong(image.get(LE_INT, INITRD_ADDR_MAX));
+        return new LoadedKernel(elf.file(), LoadedKernel.Format.ELF, elf.entry(), elf.loadStart(), elf.loadEnd(),
+                elf.footprintEnd(), header, cmdlineMax, initrdMax);
+    }
+
     private static boolean fits(long start, long size, long ramEnd) {
         return start <= ramEnd && size <= ramEnd - start;
     }

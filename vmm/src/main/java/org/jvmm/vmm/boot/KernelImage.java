@@ -8,18 +8,26 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRegion;
 
 /**
  * Entry point for kernel loading: maps the file read-only, recognises its format by magic and
  * hands it to {@link BzImageLoader} or {@link ElfLoader}. The mapping is gone when this returns.
+ * A bzImage with a gzip or XZ payload boots from its decompressed vmlinux in the
+ * {@link KernelCache} when that can be had ({@link BzImageLoader#decompressed}).
  */
 public final class KernelImage {
     private KernelImage() {}
 
-    /** Loads a bzImage or ELF vmlinux into {@code mem}. */
+    /** Loads a bzImage or ELF vmlinux into {@code mem}, with the environment's kernel cache. */
     public static LoadedKernel load(Path file, GuestMemory mem) {
+        return load(file, mem, KernelCache.fromEnvironment());
+    }
+
+    /** Loads a bzImage or ELF vmlinux into {@code mem}; {@code cache} serves bzImages. */
+    public static LoadedKernel load(Path file, GuestMemory mem, KernelCache cache) {
         requireRegularFile(file);
         try (Arena arena = Arena.ofConfined();
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -28,9 +36,22 @@ public final class KernelImage {
                 return ElfLoader.load(file, image, mem);
             }
             if (isBzImage(image)) {
+                Optional<Path> vmlinux = cache.vmlinuxFor(file, image);
+                if (vmlinux.isPresent()) {
+                    return BzImageLoader.decompressed(file, image, loadElf(vmlinux.get(), mem));
+                }
                 return BzImageLoader.load(file, image, mem);
             }
             throw new KernelImageException(file, "not a kernel image (no bzImage or ELF header)");
+        } catch (IOException e) {
+            throw new KernelImageException(file, "cannot read: " + describe(e));
+        }
+    }
+
+    private static LoadedKernel loadElf(Path file, GuestMemory mem) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ElfLoader.load(file, channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena), mem);
         } catch (IOException e) {
             throw new KernelImageException(file, "cannot read: " + describe(e));
         }
