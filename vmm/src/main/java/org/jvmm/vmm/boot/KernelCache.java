@@ -103,6 +103,11 @@ public final class KernelCache {
                         + " decompress {}; booting it as a bzImage", dir, file);
                 return Optional.empty();
             }
+            // Cheap reasons to step aside first, before hashing 8 MB and allocating XZ's dictionary.
+            Files.createDirectories(dir);
+            if (!Files.isWritable(dir)) {
+                throw new IOException("not writable");
+            }
             PayloadDecompressor.checkHeap(file, image, payload);
             Path vmlinux = dir.resolve(sha256(image.asSlice(payload.offset(), payload.payloadLength())) + ".vmlinux");
             if (!isComplete(vmlinux, payload)) {
@@ -135,7 +140,6 @@ public final class KernelCache {
     private void fill(Path file, MemorySegment image, BzImagePayload payload, Path vmlinux)
             throws IOException, PayloadDecompressor.NotEnoughHeapException {
         long start = System.nanoTime();
-        Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".fill-", ".tmp");
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
