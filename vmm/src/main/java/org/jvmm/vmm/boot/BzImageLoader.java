@@ -98,7 +98,7 @@ public final class BzImageLoader {
             throw new KernelImageException(file, "kernel needs 0x%x bytes at 0x%x, guest RAM ends at 0x%x".formatted(
                     imageFits ? initSize : kernelBytes, imageFits ? bufferStart : loadAddress, ramEnd));
         }
-        mem.write(loadAddress, image.asSlice(setupBytes, kernelBytes));
+        KernelImage.copyReleasing(mem, loadAddress, image.asSlice(setupBytes, kernelBytes));
 
         int headerLength = Math.min(headerEnd, AREA_END) - START;
         byte[] header = image.asSlice(START, headerLength).toArray(ValueLayout.JAVA_BYTE);

@@ -57,6 +57,24 @@ public final class KernelImage {
         }
     }
 
+    /**
+     * Copies {@code src} (part of the mapped image) to guest memory at {@code gpa} a chunk at a
+     * time, dropping each chunk's file pages from this process once copied (MADV_DONTNEED through
+     * {@link MemorySegment#unload}). Otherwise the whole mapped file stays resident until the
+     * mapping closes and lifts the VMM's peak RSS by its size: 63 MiB for a vmlinux.
+     */
+    static void copyReleasing(GuestMemory mem, long gpa, MemorySegment src) {
+        for (long done = 0; done < src.byteSize(); done += RELEASE_CHUNK) {
+            MemorySegment chunk = src.asSlice(done, Math.min(RELEASE_CHUNK, src.byteSize() - done));
+            mem.write(gpa + done, chunk);
+            if (chunk.isMapped()) {
+                chunk.unload();
+            }
+        }
+    }
+
+    private static final long RELEASE_CHUNK = 1 << 20;
+
     /** Mapping a directory or device fails with an obscure errno; say what is wrong instead. */
     static void requireRegularFile(Path file) {
         if (Files.exists(file) && !Files.isRegularFile(file)) {
