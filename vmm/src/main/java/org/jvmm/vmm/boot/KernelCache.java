@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * path, device, inode, size, mtime and ctime are unchanged. Every file is written to a temporary
  * name and renamed into place, so readers see whole files or none. A directory that cannot be
  * used, a heap too small for the XZ dictionary, or an interpreter-only JVM (which would take
- * minutes to hash and decompress) makes the boot fall back to the bzImage with one INFO line:
+ * minutes to hash and decompress) makes the boot fall back to the bzImage with one DEBUG line:
  * the cache is an optimisation, never a reason to fail. Booting the vmlinux skips the
  * decompressor's KASLR, as with any vmlinux boot.
  *
@@ -99,7 +99,7 @@ public final class KernelCache {
                 return known;
             }
             if (INTERPRETED) {
-                LOG.info("kernel cache {} not filled: an interpreter-only JVM (-Xint) would take minutes to hash and"
+                LOG.debug("kernel cache {} not filled: an interpreter-only JVM (-Xint) would take minutes to hash and"
                         + " decompress {}; booting it as a bzImage", dir, file);
                 return Optional.empty();
             }
@@ -116,7 +116,8 @@ public final class KernelCache {
             writeAtomically(ref, vmlinux.getFileName().toString().getBytes(StandardCharsets.US_ASCII));
             return Optional.of(vmlinux);
         } catch (IOException | PayloadDecompressor.NotEnoughHeapException e) {
-            LOG.info("kernel cache {} not used ({}); booting {} as a bzImage", dir, oneLine(e), file);
+            // DEBUG: a read-only home (the lab's) is normal, and a run's stderr stays its own.
+            LOG.debug("kernel cache {} not used ({}); booting {} as a bzImage", dir, oneLine(e), file);
             return Optional.empty();
         }
     }
