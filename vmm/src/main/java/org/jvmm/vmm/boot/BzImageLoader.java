@@ -98,7 +98,7 @@ public final class BzImageLoader {
             throw new KernelImageException(file, "kernel needs 0x%x bytes at 0x%x, guest RAM ends at 0x%x".formatted(
                     imageFits ? initSize : kernelBytes, imageFits ? bufferStart : loadAddress, ramEnd));
         }
-        mem.write(loadAddress, image.asSlice(setupBytes, kernelBytes));
+        KernelImage.copyReleasing(mem, loadAddress, image.asSlice(setupBytes, kernelBytes));
 
         int headerLength = Math.min(headerEnd, AREA_END) - START;
         byte[] header = image.asSlice(START, headerLength).toArray(ValueLayout.JAVA_BYTE);
@@ -107,6 +107,22 @@ public final class BzImageLoader {
         long initrdMax = Integer.toUnsignedLong(image.get(LE_INT, INITRD_ADDR_MAX));
         return new LoadedKernel(file, LoadedKernel.Format.BZIMAGE, loadAddress + ENTRY_64_OFFSET,
                 loadAddress, loadEnd, footprintEnd, header, cmdlineMax, initrdMax);
+    }
+
+    /**
+     * {@code elf}, the decompressed payload of bzImage {@code file} already in guest memory, with
+     * the bzImage's own setup header for the zero page and its limits (cmdline_size,
+     * initrd_addr_max) instead of the ones a bare vmlinux gets. The header must be one
+     * {@link BzImagePayload#find} accepted (protocol 2.08 or later, header through init_size).
+     */
+    static LoadedKernel decompressed(Path file, MemorySegment image, LoadedKernel elf) {
+        int headerEnd = HEADER + Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, JUMP + 1));
+        byte[] header = image.asSlice(START, Math.min(headerEnd, AREA_END) - START).toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment.ofArray(header).set(LE_INT, CODE32_START - START, (int) elf.loadStart());
+        int cmdlineMax = (int) Math.min(Integer.toUnsignedLong(image.get(LE_INT, CMDLINE_SIZE)), Integer.MAX_VALUE);
+        long initrdMax = Integer.toUnsignedLong(image.get(LE_INT, INITRD_ADDR_MAX));
+        return new LoadedKernel(elf.file(), LoadedKernel.Format.ELF, elf.entry(), elf.loadStart(), elf.loadEnd(),
+                elf.footprintEnd(), header, cmdlineMax, initrdMax);
     }
 
     private static boolean fits(long start, long size, long ramEnd) {

@@ -86,7 +86,7 @@ public final class ElfLoader {
         long start = Long.MAX_VALUE;
         long end = 0;
         for (Segment s : loads) {
-            mem.write(s.paddr, image.asSlice(s.offset, s.filesz));
+            KernelImage.copyReleasing(mem, s.paddr, image.asSlice(s.offset, s.filesz));
             mem.fill(s.paddr + s.filesz, s.memsz - s.filesz, (byte) 0);
             start = Math.min(start, s.paddr);
             end = Math.max(end, s.paddr + s.memsz);

@@ -8,18 +8,26 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRegion;
 
 /**
  * Entry point for kernel loading: maps the file read-only, recognises its format by magic and
  * hands it to {@link BzImageLoader} or {@link ElfLoader}. The mapping is gone when this returns.
+ * A bzImage with a gzip or XZ payload boots from its decompressed vmlinux in the
+ * {@link KernelCache} when that can be had ({@link BzImageLoader#decompressed}).
  */
 public final class KernelImage {
     private KernelImage() {}
 
-    /** Loads a bzImage or ELF vmlinux into {@code mem}. */
+    /** Loads a bzImage or ELF vmlinux into {@code mem}, with the environment's kernel cache. */
     public static LoadedKernel load(Path file, GuestMemory mem) {
+        return load(file, mem, KernelCache.fromEnvironment());
+    }
+
+    /** Loads a bzImage or ELF vmlinux into {@code mem}; {@code cache} serves bzImages. */
+    public static LoadedKernel load(Path file, GuestMemory mem, KernelCache cache) {
         requireRegularFile(file);
         try (Arena arena = Arena.ofConfined();
                 FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -28,6 +36,10 @@ public final class KernelImage {
                 return ElfLoader.load(file, image, mem);
             }
             if (isBzImage(image)) {
+                Optional<Path> vmlinux = cache.vmlinuxFor(file, image);
+                if (vmlinux.isPresent()) {
+                    return BzImageLoader.decompressed(file, image, loadElf(vmlinux.get(), mem));
+                }
                 return BzImageLoader.load(file, image, mem);
             }
             throw new KernelImageException(file, "not a kernel image (no bzImage or ELF header)");
@@ -35,6 +47,33 @@ public final class KernelImage {
             throw new KernelImageException(file, "cannot read: " + describe(e));
         }
     }
+
+    private static LoadedKernel loadElf(Path file, GuestMemory mem) {
+        try (Arena arena = Arena.ofConfined();
+                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ElfLoader.load(file, channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena), mem);
+        } catch (IOException e) {
+            throw new KernelImageException(file, "cannot read: " + describe(e));
+        }
+    }
+
+    /**
+     * Copies {@code src} (part of the mapped image) to guest memory at {@code gpa} a chunk at a
+     * time, dropping each chunk's file pages from this process once copied (MADV_DONTNEED through
+     * {@link MemorySegment#unload}). Otherwise the whole mapped file stays resident until the
+     * mapping closes and lifts the VMM's peak RSS by its size: 63 MiB for a vmlinux.
+     */
+    static void copyReleasing(GuestMemory mem, long gpa, MemorySegment src) {
+        for (long done = 0; done < src.byteSize(); done += RELEASE_CHUNK) {
+            MemorySegment chunk = src.asSlice(done, Math.min(RELEASE_CHUNK, src.byteSize() - done));
+            mem.write(gpa + done, chunk);
+            if (chunk.isMapped()) {
+                chunk.unload();
+            }
+        }
+    }
+
+    private static final long RELEASE_CHUNK = 1 << 20;
 
     /** Mapping a directory or device fails with an obscure errno; say what is wrong instead. */
     static void requireRegularFile(Path file) {

@@ -96,7 +96,8 @@ public final class LinuxVm implements AutoCloseable {
     private void setUp() {
         var pio = machine.pio();
         pio.register(Serial16550.COM1_BASE, Serial16550.PORT_COUNT, serial, "com1");
-        pio.register(I8042.BASE, I8042.PORT_COUNT, new I8042(() -> end(LinuxVmExit.reset("i8042 reset line"))), "i8042");
+        pio.register(I8042.BASE, I8042.PORT_COUNT, new I8042(() -> end(LinuxVmExit.reset("i8042 reset line")),
+                machine.irqLine(I8042.KBD_IRQ), machine.irqLine(I8042.AUX_IRQ)), "i8042");
         long below4g = Math.min(config.memoryBytes(), X86Layout.PCI_HOLE_START);
         pio.register(CmosRtc.BASE, CmosRtc.PORT_COUNT,
                 new CmosRtc(below4g, config.memoryBytes() - below4g, Clock.systemUTC()), "cmos-rtc");
