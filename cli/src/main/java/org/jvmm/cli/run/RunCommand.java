@@ -108,9 +108,10 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter warnings = spec.commandLine().getErr();
-        RunSettings settings = RunSettings.resolve(this, loadDomain());
+        Optional<DomainSpec> domainSpec = loadDomain();
+        RunSettings settings = RunSettings.resolve(this, domainSpec);
         LinuxVmConfig config = settings.vm();
-        Optional<HvConfig> hv = hyperv.resolve(loadDomain(), w -> warnings.println("jvmm: warning: " + w));
+        Optional<HvConfig> hv = hyperv.resolve(domainSpec, w -> warnings.println("jvmm: warning: " + w));
         warnings.flush();
         if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
             HypervExtension extension;
