@@ -50,8 +50,7 @@ public final class BzImageLoader {
         if (fileSize < headerEnd) {
             throw new KernelImageException(file, "truncated: setup header extends past end of file");
         }
-        int setupSects = Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, SETUP_SECTS));
-        long setupBytes = Math.multiplyExact(setupSects == 0 ? 4 : setupSects, (long) SECTOR) + SECTOR;
+        long setupBytes = setupBytes(image);
         if (setupBytes >= fileSize) {
             throw new KernelImageException(file, "truncated: setup sectors extend past end of file");
         }
@@ -99,30 +98,41 @@ public final class BzImageLoader {
                     imageFits ? initSize : kernelBytes, imageFits ? bufferStart : loadAddress, ramEnd));
         }
         KernelImage.copyReleasing(mem, loadAddress, image.asSlice(setupBytes, kernelBytes));
+        return withSetupHeader(image, file, LoadedKernel.Format.BZIMAGE, loadAddress + ENTRY_64_OFFSET,
+                loadAddress, loadEnd, footprintEnd);
+    }
 
-        int headerLength = Math.min(headerEnd, AREA_END) - START;
-        byte[] header = image.asSlice(START, headerLength).toArray(ValueLayout.JAVA_BYTE);
-        MemorySegment.ofArray(header).set(LE_INT, CODE32_START - START, (int) loadAddress);
-        int cmdlineMax = (int) Math.min(Integer.toUnsignedLong(image.get(LE_INT, CMDLINE_SIZE)), Integer.MAX_VALUE);
-        long initrdMax = Integer.toUnsignedLong(image.get(LE_INT, INITRD_ADDR_MAX));
-        return new LoadedKernel(file, LoadedKernel.Format.BZIMAGE, loadAddress + ENTRY_64_OFFSET,
-                loadAddress, loadEnd, footprintEnd, header, cmdlineMax, initrdMax);
+    /** Bytes before the protected-mode code: the boot sector plus setup_sects sectors (0 means 4). */
+    static long setupBytes(MemorySegment image) {
+        int setupSects = Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, SETUP_SECTS));
+        return (long) (setupSects == 0 ? 4 : setupSects) * SECTOR + SECTOR;
     }
 
     /**
-     * {@code elf}, the decompressed payload of bzImage {@code file} already in guest memory, with
+     * {@code elf}, the decompressed payload of bzImage {@code image}, already in guest memory, with
      * the bzImage's own setup header for the zero page and its limits (cmdline_size,
      * initrd_addr_max) instead of the ones a bare vmlinux gets. The header must be one
      * {@link BzImagePayload#find} accepted (protocol 2.08 or later, header through init_size).
      */
-    static LoadedKernel decompressed(Path file, MemorySegment image, LoadedKernel elf) {
+    static LoadedKernel decompressed(MemorySegment image, LoadedKernel elf) {
+        return withSetupHeader(image, elf.file(), elf.format(), elf.entry(), elf.loadStart(), elf.loadEnd(),
+                elf.footprintEnd());
+    }
+
+    /**
+     * The kernel loaded at {@code loadStart}, with {@code image}'s setup header for the zero page
+     * (code32_start set to {@code loadStart}) and the limits it declares: cmdline_size and
+     * initrd_addr_max. The header must already be checked to end at or after init_size and
+     * within the file.
+     */
+    private static LoadedKernel withSetupHeader(MemorySegment image, Path file, LoadedKernel.Format format,
+            long entry, long loadStart, long loadEnd, long footprintEnd) {
         int headerEnd = HEADER + Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, JUMP + 1));
         byte[] header = image.asSlice(START, Math.min(headerEnd, AREA_END) - START).toArray(ValueLayout.JAVA_BYTE);
-        MemorySegment.ofArray(header).set(LE_INT, CODE32_START - START, (int) elf.loadStart());
+        MemorySegment.ofArray(header).set(LE_INT, CODE32_START - START, (int) loadStart);
         int cmdlineMax = (int) Math.min(Integer.toUnsignedLong(image.get(LE_INT, CMDLINE_SIZE)), Integer.MAX_VALUE);
         long initrdMax = Integer.toUnsignedLong(image.get(LE_INT, INITRD_ADDR_MAX));
-        return new LoadedKernel(elf.file(), LoadedKernel.Format.ELF, elf.entry(), elf.loadStart(), elf.loadEnd(),
-                elf.footprintEnd(), header, cmdlineMax, initrdMax);
+        return new LoadedKernel(file, format, entry, loadStart, loadEnd, footprintEnd, header, cmdlineMax, initrdMax);
     }
 
     private static boolean fits(long start, long size, long ramEnd) {

@@ -36,7 +36,6 @@ record BzImagePayload(Compression compression, long offset, long streamLength, l
 
     private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
     private static final byte[] XZ_MAGIC = {(byte) 0xfd, '7', 'z', 'X', 'Z', 0};
-    private static final int SECTOR = 512;
 
     /**
      * The payload of {@code image}, or empty when the header does not locate one or its format
@@ -50,9 +49,7 @@ record BzImagePayload(Compression compression, long offset, long streamLength, l
                 || HEADER + Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, JUMP + 1)) < READ_END) {
             return Optional.empty();
         }
-        int setupSects = Byte.toUnsignedInt(image.get(ValueLayout.JAVA_BYTE, SETUP_SECTS));
-        long setupBytes = (long) (setupSects == 0 ? 4 : setupSects) * SECTOR + SECTOR;
-        long offset = setupBytes + Integer.toUnsignedLong(image.get(LE_INT, PAYLOAD_OFFSET));
+        long offset = BzImageLoader.setupBytes(image) + Integer.toUnsignedLong(image.get(LE_INT, PAYLOAD_OFFSET));
         long length = Integer.toUnsignedLong(image.get(LE_INT, PAYLOAD_LENGTH));
         if (length < XZ_MAGIC.length + 4 || length > MAX_SIZE || offset > fileSize || length > fileSize - offset) {
             return Optional.empty();

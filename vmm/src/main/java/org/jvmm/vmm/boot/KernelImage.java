@@ -38,20 +38,11 @@ public final class KernelImage {
             if (isBzImage(image)) {
                 Optional<Path> vmlinux = cache.vmlinuxFor(file, image);
                 if (vmlinux.isPresent()) {
-                    return BzImageLoader.decompressed(file, image, loadElf(vmlinux.get(), mem));
+                    return BzImageLoader.decompressed(image, load(vmlinux.get(), mem, KernelCache.off()));
                 }
                 return BzImageLoader.load(file, image, mem);
             }
             throw new KernelImageException(file, "not a kernel image (no bzImage or ELF header)");
-        } catch (IOException e) {
-            throw new KernelImageException(file, "cannot read: " + describe(e));
-        }
-    }
-
-    private static LoadedKernel loadElf(Path file, GuestMemory mem) {
-        try (Arena arena = Arena.ofConfined();
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return ElfLoader.load(file, channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena), mem);
         } catch (IOException e) {
             throw new KernelImageException(file, "cannot read: " + describe(e));
         }
