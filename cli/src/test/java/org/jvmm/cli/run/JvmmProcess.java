@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Runs the {@code jvmm} command line as a child process (the test's own java and classpath,
@@ -33,6 +34,15 @@ final class JvmmProcess implements AutoCloseable {
     }
 
     static JvmmProcess start(String... args) throws IOException {
+        return new JvmmProcess(new ProcessBuilder(command(args)).start());
+    }
+
+    /** As {@link #start(String...)}, with stdin read from {@code stdin} (e.g. a terminal) instead of a pipe. */
+    static JvmmProcess start(File stdin, String... args) throws IOException {
+        return new JvmmProcess(new ProcessBuilder(command(args)).redirectInput(stdin).start());
+    }
+
+    private static List<String> command(String... args) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
         if ("1".equals(System.getenv("JVMM_HVLAB"))) {
@@ -41,7 +51,7 @@ final class JvmmProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("-cp", classPath(), "org.jvmm.cli.Main"));
         cmd.addAll(List.of(args));
-        return new JvmmProcess(new ProcessBuilder(cmd).start());
+        return cmd;
     }
 
     /**
@@ -88,20 +98,39 @@ final class JvmmProcess implements AutoCloseable {
         return out.text().replace("\r", "");
     }
 
+    /** stdout byte for byte, carriage returns included. */
+    String rawStdout() {
+        return out.text();
+    }
+
     String stderr() {
         return err.text();
     }
 
     /** Waits until stdout contains {@code text}; fails with what came so far if it does not in time. */
     void awaitStdout(String text, Duration limit) throws InterruptedException {
+        await("stdout", this::stdout, text, limit);
+    }
+
+    /** Waits until stderr contains {@code text}; fails with what came so far if it does not in time. */
+    void awaitStderr(String text, Duration limit) throws InterruptedException {
+        await("stderr", this::stderr, text, limit);
+    }
+
+    private void await(String name, Supplier<String> stream, String text, Duration limit) throws InterruptedException {
         long end = System.nanoTime() + limit.toNanos();
-        while (!stdout().contains(text)) {
+        while (!stream.get().contains(text)) {
             if (!process.isAlive() || System.nanoTime() > end) {
-                throw new AssertionError("no '" + text + "' on jvmm's stdout (alive=" + process.isAlive()
+                throw new AssertionError("no '" + text + "' on jvmm's " + name + " (alive=" + process.isAlive()
                         + ")\n--- stdout:\n" + stdout() + "\n--- stderr:\n" + stderr());
             }
             Thread.sleep(20);
         }
+    }
+
+    /** Asks jvmm to end as SIGTERM does. */
+    void terminate() {
+        process.destroy();
     }
 
     int waitFor(Duration limit) throws InterruptedException {

@@ -5,19 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.bindings.libc.termios;
 import org.jvmm.cli.console.Pty;
@@ -33,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly as it was.
  */
 class RunOnATerminalTest {
-    private static final long LIMIT_MS = 60_000;
+    private static final Duration LIMIT = Duration.ofSeconds(60);
 
     @TempDir
     static Path dir;
@@ -63,83 +59,9 @@ class RunOnATerminalTest {
         spin = (Path) build.invoke(null, dir, "spin", "up\n", "9: jmp 9b\n");
     }
 
-    /** A jvmm child with the pty slave as stdin; stdout and stderr collected. */
-    private record Child(Process process, Collected out, Collected err) {
-        static Child start(Pty pty, String... args) throws IOException {
-            String java = ProcessHandle.current().info().command().orElse("java");
-            List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-            if ("1".equals(System.getenv("JVMM_HVLAB"))) {
-                cmd.add("-XX:TieredStopAtLevel=1");   // as JvmmProcess: C2 patching races QEMU's TCG
-            }
-            cmd.addAll(List.of("-cp", JvmmProcess.classPath(), "org.jvmm.cli.Main"));
-            cmd.addAll(List.of(args));
-            Process p = new ProcessBuilder(cmd).redirectInput(new File(pty.slavePath)).start();
-            return new Child(p, new Collected(p.getInputStream()), new Collected(p.getErrorStream()));
-        }
-
-        void awaitStderr(String text) throws InterruptedException {
-            await(err, text);
-        }
-
-        /** Waits for the guest's output, so keys typed next reach a running guest. */
-        void awaitStdout(String text) throws InterruptedException {
-            await(out, text);
-        }
-
-        private void await(Collected stream, String text) throws InterruptedException {
-            long end = System.currentTimeMillis() + LIMIT_MS;
-            while (!stream.text().contains(text)) {
-                if (!process.isAlive() || System.currentTimeMillis() > end) {
-                    throw new AssertionError("no '" + text + "' on stderr: " + err.text() + " / stdout: " + out.text());
-                }
-                Thread.sleep(20);
-            }
-        }
-
-        int exit() throws InterruptedException {
-            if (!process.waitFor(LIMIT_MS, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("jvmm did not end; stderr: " + err.text());
-            }
-            out.thread.join(5000);
-            err.thread.join(5000);
-            return process.exitValue();
-        }
-    }
-
-    private static final class Collected {
-        private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        final Thread thread;
-
-        Collected(InputStream in) {
-            thread = Thread.ofPlatform().daemon(true).start(() -> {
-                try {
-                    in.transferTo(new java.io.OutputStream() {
-                        @Override
-                        public void write(int b) {
-                            synchronized (buf) {
-                                buf.write(b);
-                            }
-                        }
-
-                        @Override
-                        public void write(byte[] b, int off, int len) {
-                            synchronized (buf) {
-                                buf.write(b, off, len);
-                            }
-                        }
-                    });
-                } catch (IOException e) {
-                    // the child ended
-                }
-            });
-        }
-
-        String text() {
-            synchronized (buf) {
-                return buf.toString(StandardCharsets.ISO_8859_1);
-            }
-        }
+    /** A jvmm child with the pty slave as stdin. */
+    private static JvmmProcess start(Pty pty, String... args) throws IOException {
+        return JvmmProcess.start(new File(pty.slavePath), args);
     }
 
     @Test
@@ -159,15 +81,15 @@ class RunOnATerminalTest {
     void ctrlCCarriageReturnAndADoubledCtrlAReachTheGuestAsBytes() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", echo.toString(), "--memory", "64M", "--timeout", "60s");
-            jvmm.awaitStderr(StdinConsole.HELP);
+            JvmmProcess jvmm = start(pty, "run", "--kernel", echo.toString(), "--memory", "64M", "--timeout", "60s");
+            jvmm.awaitStderr(StdinConsole.HELP, LIMIT);
             assertEquals(0, termios.c_lflag(pty.settings(arena)) & (LibC.ICANON | LibC.ISIG | LibC.ECHO));
             Pty.write(pty.master, "a\u0003\r\u0001\u0001\u0001h.");
-            int code = jvmm.exit();
-            assertEquals("a\u0003\r\u0001.", jvmm.out.text());
-            assertEquals((5 << 1) | 1, code, jvmm.err.text());
+            int code = jvmm.waitFor(LIMIT);
+            assertEquals("a\u0003\r\u0001.", jvmm.rawStdout());
+            assertEquals((5 << 1) | 1, code, jvmm.stderr());
             String help = "jvmm: " + StdinConsole.HELP + "\n";
-            assertTrue(jvmm.err.text().startsWith(help + help), jvmm.err.text());
+            assertTrue(jvmm.stderr().startsWith(help + help), jvmm.stderr());
             assertEquals("", Pty.read(pty.master, 1, 100), "nothing echoed");
             assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
         }
@@ -177,13 +99,13 @@ class RunOnATerminalTest {
     void ctrlAXQuitsWith130AndRestoresTheTerminal() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "60s");
-            jvmm.awaitStderr(StdinConsole.HELP);
-            jvmm.awaitStdout("up\n");
+            JvmmProcess jvmm = start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "60s");
+            jvmm.awaitStderr(StdinConsole.HELP, LIMIT);
+            jvmm.awaitStdout("up\n", LIMIT);
             Pty.write(pty.master, "\u0001x");
-            assertEquals(130, jvmm.exit(), jvmm.err.text());
-            assertTrue(jvmm.err.text().endsWith("jvmm: stopped by the user (Ctrl-A x)\n"), jvmm.err.text());
-            assertEquals("up\n", jvmm.out.text());
+            assertEquals(130, jvmm.waitFor(LIMIT), jvmm.stderr());
+            assertTrue(jvmm.stderr().endsWith("jvmm: stopped by the user (Ctrl-A x)\n"), jvmm.stderr());
+            assertEquals("up\n", jvmm.rawStdout());
             assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
         }
     }
@@ -192,9 +114,9 @@ class RunOnATerminalTest {
     void theTimeoutRestoresTheTerminal() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "1s");
-            assertEquals(124, jvmm.exit(), jvmm.err.text());
-            assertTrue(jvmm.err.text().contains(StdinConsole.HELP), "raw mode was on: " + jvmm.err.text());
+            JvmmProcess jvmm = start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "1s");
+            assertEquals(124, jvmm.waitFor(LIMIT), jvmm.stderr());
+            assertTrue(jvmm.stderr().contains(StdinConsole.HELP), "raw mode was on: " + jvmm.stderr());
             assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
         }
     }
@@ -203,11 +125,11 @@ class RunOnATerminalTest {
     void sigtermRestoresTheTerminalThroughTheShutdownHook() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "60s");
-            jvmm.awaitStderr(StdinConsole.HELP);
+            JvmmProcess jvmm = start(pty, "run", "--kernel", spin.toString(), "--memory", "64M", "--timeout", "60s");
+            jvmm.awaitStderr(StdinConsole.HELP, LIMIT);
             assertTrue(pty.settings(arena).mismatch(before) >= 0, "not raw while running");
-            jvmm.process.destroy();   // SIGTERM
-            assertEquals(128 + 15, jvmm.exit(), jvmm.err.text());
+            jvmm.terminate();   // SIGTERM
+            assertEquals(128 + 15, jvmm.waitFor(LIMIT), jvmm.stderr());
             assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
         }
     }
@@ -217,9 +139,9 @@ class RunOnATerminalTest {
         Path corrupt = Files.writeString(dir.resolve("corrupt"), "not a kernel\n".repeat(100));
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", corrupt.toString(), "--memory", "64M");
-            assertEquals(1, jvmm.exit(), jvmm.err.text());
-            String err = jvmm.err.text().strip();
+            JvmmProcess jvmm = start(pty, "run", "--kernel", corrupt.toString(), "--memory", "64M");
+            assertEquals(1, jvmm.waitFor(LIMIT), jvmm.stderr());
+            String err = jvmm.stderr().strip();
             assertFalse(err.contains("\n"), err);
             assertTrue(err.startsWith("jvmm: ") && err.contains(corrupt.toString()), err);
             assertEquals(-1, pty.settings(arena).mismatch(before), "terminal not restored");
@@ -231,13 +153,13 @@ class RunOnATerminalTest {
         Path log = dir.resolve("console.log");
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
-            Child jvmm = Child.start(pty, "run", "--kernel", echo.toString(), "--memory", "64M",
+            JvmmProcess jvmm = start(pty, "run", "--kernel", echo.toString(), "--memory", "64M",
                     "--console", "file:" + log, "--timeout", "60s");
             // In line mode the terminal turns CR into NL and holds the bytes until the line ends.
             Pty.write(pty.master, "ab.\r");
-            assertEquals(7, jvmm.exit(), jvmm.err.text());
+            assertEquals(7, jvmm.waitFor(LIMIT), jvmm.stderr());
             assertEquals("ab.", Files.readString(log));
-            assertFalse(jvmm.err.text().contains(StdinConsole.HELP), jvmm.err.text());
+            assertFalse(jvmm.stderr().contains(StdinConsole.HELP), jvmm.stderr());
             assertEquals("ab.\r\n", Pty.read(pty.master, 5, 2000), "the terminal echoes in line mode");
             assertEquals(-1, pty.settings(arena).mismatch(before));
         }
