@@ -48,3 +48,37 @@ jvmm_ensure_maven() {
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven; } >/dev/null 2>&1 \
     || jvmm_die "could not install Maven with apt-get (package source unreachable?)"
 }
+
+# jvmm_kvm_place NEED: where work that needs NEED runs, "direct" (this host's /dev/kvm) or "lab"
+# (scripts/hvlab), in JVMM_PLACE, with the reason in JVMM_PLACE_WHY. NEED is "kvm" (any usable
+# KVM: tiny test guests) or "hyperv" (KVM with Hyper-V and HV CPUID, as the lab's, which also
+# boots a stock kernel). The answer comes from `jvmm probe --json`, which builds jvmm if needed;
+# JVMM_KVM_MODE (for kvm) and JVMM_LAB_MODE (for hyperv) = direct|lab force it.
+jvmm_kvm_place() {
+  local need=$1 forced json err rc=0
+  case "$need" in
+    kvm) forced=${JVMM_KVM_MODE:-} ;;
+    hyperv) forced=${JVMM_LAB_MODE:-} ;;
+    *) jvmm_die "jvmm_kvm_place: unknown need '$need'" ;;
+  esac
+  if [ -n "$forced" ]; then
+    [ "$forced" = direct ] || [ "$forced" = lab ] || jvmm_die "JVMM_KVM_MODE/JVMM_LAB_MODE must be direct or lab, not '$forced'"
+    JVMM_PLACE=$forced JVMM_PLACE_WHY="forced by the environment"
+    return 0
+  fi
+  err=$(mktemp)
+  json=$("$JVMM_ROOT/scripts/jvmm" probe --json 2>"$err") || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    # Without a usable KVM, probe still prints its document (reason.message) and exits non-zero.
+    JVMM_PLACE_WHY=$(sed -n 's/^ *"message" : "\(.*\)",\{0,1\}$/\1/p' <<<"$json" | head -n1)
+    [ -n "$JVMM_PLACE_WHY" ] || JVMM_PLACE_WHY=$(head -n1 "$err")
+    JVMM_PLACE=lab JVMM_PLACE_WHY="this host has no usable KVM (${JVMM_PLACE_WHY:-jvmm probe exit $rc})"
+  elif [ "$need" = kvm ]; then
+    JVMM_PLACE=direct JVMM_PLACE_WHY="this host's /dev/kvm is usable"
+  elif grep -q '"KVM_CAP_HYPERV" : [1-9]' <<<"$json" && grep -q '"KVM_CAP_HYPERV_CPUID" : [1-9]' <<<"$json"; then
+    JVMM_PLACE=direct JVMM_PLACE_WHY="this host's KVM has Hyper-V"
+  else
+    JVMM_PLACE=lab JVMM_PLACE_WHY="this host's KVM lacks Hyper-V (KVM_CAP_HYPERV is 0)"
+  fi
+  rm -f "$err"
+}

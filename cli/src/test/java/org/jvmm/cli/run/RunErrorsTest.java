@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,6 +49,7 @@ class RunErrorsTest {
     }
 
     @Test
+    @Tag("kvm")
     void corruptKernel() throws Exception {
         JvmmProcess.Result r = JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString());
         assertOneLineError(r, corrupt.toString());
@@ -56,6 +58,7 @@ class RunErrorsTest {
     }
 
     @Test
+    @Tag("kvm")
     void truncatedKernel() throws Exception {
         JvmmProcess.Result r = JvmmProcess.run(LIMIT, "run", "--kernel", truncated.toString());
         assertOneLineError(r, truncated.toString());
@@ -82,6 +85,7 @@ class RunErrorsTest {
     }
 
     @Test
+    @Tag("kvm")
     void cpuCounts() throws Exception {
         assertOneLineError(JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(), "--cpus", "0"), "--cpus 0");
         assertOneLineError(JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(), "--cpus", "100000"), "--cpus 100000");

@@ -20,6 +20,7 @@ import org.jvmm.cli.console.Pty;
 import org.jvmm.cli.console.StdinConsole;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -78,6 +79,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void ctrlCCarriageReturnAndADoubledCtrlAReachTheGuestAsBytes() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
@@ -96,6 +98,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void ctrlAXQuitsWith130AndRestoresTheTerminal() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
@@ -111,6 +114,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void theTimeoutRestoresTheTerminal() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
@@ -122,6 +126,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void sigtermRestoresTheTerminalThroughTheShutdownHook() throws Throwable {
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment before = pty.settings(arena);
@@ -135,6 +140,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void aKernelThatFailsToLoadLeavesOneLineAndTheTerminalAsItWas() throws Throwable {
         Path corrupt = Files.writeString(dir.resolve("corrupt"), "not a kernel\n".repeat(100));
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {
@@ -149,6 +155,7 @@ class RunOnATerminalTest {
     }
 
     @Test
+    @Tag("kvm")
     void aConsoleFileLeavesTheTerminalInLineMode() throws Throwable {
         Path log = dir.resolve("console.log");
         try (Pty pty = Pty.open(); Arena arena = Arena.ofConfined()) {

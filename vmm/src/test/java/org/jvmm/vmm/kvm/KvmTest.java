@@ -9,8 +9,10 @@ import static org.jvmm.bindings.kvm.kvm_h.*;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 
 /** The system and VM fds on /dev/kvm, and the shape of their errors. */
+@Tag("kvm")
 class KvmTest {
 
     @Test

@@ -17,12 +17,14 @@ import java.util.Optional;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.boot.KernelImageException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * LinuxVm end to end on this host's KVM with tiny kernels ({@link TinyKernel}): boot state,
  * console, input, and each way a VM ends with its exit code.
  */
+@Tag("kvm")
 class LinuxVmTest {
     private static final long MEMORY = 64L << 20;
     private static final Optional<Duration> LIMIT = Optional.of(Duration.ofSeconds(30));

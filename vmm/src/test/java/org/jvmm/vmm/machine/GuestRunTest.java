@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.jvmm.vmm.cpu.VcpuException;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.cpu.VmExitStatus.Reason;
@@ -16,6 +17,7 @@ import org.jvmm.vmm.testing.TestGuests;
 import org.jvmm.vmm.testing.TestGuests.Mode;
 
 /** Real guests on /dev/kvm, one exit kind each. */
+@Tag("kvm")
 class GuestRunTest {
 
     private static MachineBuilder small() {

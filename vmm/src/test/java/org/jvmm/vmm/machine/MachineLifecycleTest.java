@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.jvmm.vmm.cpu.VcpuLoop;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.cpu.VmExitStatus.Reason;
@@ -21,6 +22,7 @@ import org.jvmm.vmm.testing.TestGuests;
 import org.jvmm.vmm.testing.TestGuests.Mode;
 
 /** SMP, stopping a running VM, and what a VM's lifecycle leaves behind. */
+@Tag("kvm")
 class MachineLifecycleTest {
 
     @Test
@@ -55,7 +57,10 @@ class MachineLifecycleTest {
             VmExitStatus s = m.stop();
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertEquals(Reason.STOPPED, s.reason(), s.toString());
-            assertTrue(ms < 300, "stop took " + ms + " ms");
+            // Without the kick signal KVM_RUN on a spinning guest never returns; with it, a stop takes
+            // a few ms on hardware and about 300 ms in the emulated lab (two vCPU threads on one
+            // emulated CPU), so a second tells the two apart everywhere.
+            assertTrue(ms < 1000, "stop took " + ms + " ms");
             assertEquals(VcpuLoop.State.FINISHED, m.loop(0).state());
             assertEquals(VcpuLoop.State.FINISHED, m.loop(1).state());
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.cpu.VmExitStatus.Reason;
 import org.jvmm.vmm.kvm.Vcpu;
@@ -20,6 +21,7 @@ import org.jvmm.vmm.testing.TestGuests.Mode;
  * MSR accesses that exit to userspace (KVM_CAP_X86_USER_SPACE_MSR + KVM_X86_SET_MSR_FILTER): one
  * answered by a Java handler, one refused so the long-mode guest takes #GP and reports it.
  */
+@Tag("kvm")
 class MsrExitTest {
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.cpu.VmExitStatus.Reason;
 import org.jvmm.vmm.kvm.CpuidEntry;
@@ -22,6 +23,7 @@ import org.jvmm.vmm.testing.TestGuests;
 import org.jvmm.vmm.testing.TestGuests.Mode;
 
 /** The extension SPI, as Hyper-V uses it: hooks run in the documented order and reach the guest. */
+@Tag("kvm")
 class VmExtensionTest {
 
     /** Adds leaf 0x40000000 "jvmmTESTjvmm" and sets IA32_SYSENTER_CS, recording every call. */
