@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jvmm.bindings.kvm.kvm_h;
 import org.jvmm.vmm.kvm.Kvm;
+import org.jvmm.vmm.kvm.KvmDiagnosis;
+import org.jvmm.vmm.kvm.KvmHostFacts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,9 +79,8 @@ class ProbeCommandTest {
         Path missing = dir.resolve("kvm");
         CliRun run = CliRun.of("probe", "--device", missing.toString());
         assertEquals(1, run.exitCode());
-        assertEquals("jvmm: cannot open " + missing
-                + ": ENOENT (2) No such file or directory: the kvm module is not loaded,"
-                + " or this machine has no hardware virtualization", run.err().strip());
+        assertEquals("jvmm: " + KvmDiagnosis.openFailed(missing.toString(), 2, KvmHostFacts.read()).message(),
+                run.err().strip());
         assertEquals("", run.out());
     }
 
