@@ -42,15 +42,15 @@ public final class Kvm implements AutoCloseable {
     }
 
     /**
-     * Opens {@code device} and checks the API version; a missing device or missing permission
-     * raises {@link KvmUnavailableException} with a one-line hint.
+     * Opens {@code device} and checks the API version; any failure raises
+     * {@link KvmUnavailableException} with a {@link KvmDiagnosis} of this host.
      */
     public static Kvm open(String device) {
         int fd;
         try {
             fd = Posix.open(device, LibC.O_RDWR | LibC.O_CLOEXEC);
         } catch (ErrnoException e) {
-            throw KvmUnavailableException.fromOpen(device, e.errno());
+            throw new KvmUnavailableException(KvmDiagnosis.openFailed(device, e.errno(), KvmHostFacts.read()));
         }
         Kvm kvm = new Kvm(fd);
         int version;
@@ -58,11 +58,11 @@ public final class Kvm implements AutoCloseable {
             version = kvm.apiVersion();
         } catch (KvmException e) {
             kvm.close();
-            throw new KvmUnavailableException(device + " is not a KVM device: " + e.getMessage());
+            throw new KvmUnavailableException(KvmDiagnosis.notKvm(device, e.getMessage(), KvmHostFacts.read()));
         }
         if (version != API_VERSION) {
             kvm.close();
-            throw new KvmUnavailableException(device + " speaks KVM API " + version + ", jvmm needs " + API_VERSION);
+            throw new KvmUnavailableException(KvmDiagnosis.wrongApiVersion(device, version, KvmHostFacts.read()));
         }
         return kvm;
     }
