@@ -82,3 +82,14 @@ jvmm_kvm_place() {
   fi
   rm -f "$err"
 }
+
+# Installs Debian packages for the programs the tests use as oracles when they are missing:
+# iasl (acpica-tools) disassembles and recompiles jvmm's ACPI tables.
+jvmm_ensure_test_tools() {
+  command -v iasl >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null 2>&1 || jvmm_die "iasl is missing and apt-get is unavailable; install ACPICA's iasl (acpica-tools)"
+  echo "jvmm: installing acpica-tools (iasl) with apt-get" >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools; }; } >/dev/null 2>&1 \
+    || jvmm_die "could not install acpica-tools with apt-get (package source unreachable?)"
+}

@@ -18,6 +18,8 @@ import org.jvmm.vmm.memory.GuestMemory;
 public final class BootParams {
     public static final int SIZE = 4096;
 
+    /** struct boot_params.acpi_rsdp_addr: where the kernel finds the RSDP without scanning. */
+    static final int ACPI_RSDP_ADDR = 0x070;
     static final int EXT_RAMDISK_IMAGE = 0x0c0;
     static final int EXT_RAMDISK_SIZE = 0x0c4;
     static final int EXT_CMD_LINE_PTR = 0x0c8;
@@ -58,6 +60,11 @@ public final class BootParams {
         view.set(LE_INT, EXT_RAMDISK_IMAGE, (int) (gpa >>> 32));
         view.set(LE_INT, SetupHeader.RAMDISK_SIZE, (int) size);
         view.set(LE_INT, EXT_RAMDISK_SIZE, (int) (size >>> 32));
+        return this;
+    }
+
+    public BootParams acpiRsdp(long gpa) {
+        view.set(LE_LONG, ACPI_RSDP_ADDR, gpa);
         return this;
     }
 

@@ -2,14 +2,17 @@
 package org.jvmm.vmm.boot;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jvmm.vmm.acpi.AcpiTables;
 import org.jvmm.vmm.memory.GuestMemory;
 
 /**
  * Direct kernel boot in one call, for the VM builder: loads the kernel (and initrd), writes
- * command line, zero page with e820 map, MP table, GDT and page tables, and returns the boot
- * vCPU's registers. Application processors need no state: they wait for INIT/SIPI from the BSP.
+ * command line, zero page with e820 map, MP table, ACPI tables (when the config has ACPI
+ * devices), GDT and page tables, and returns the boot vCPU's registers. Linux prefers ACPI's
+ * MADT to the MP table; with {@code acpi=off} on its command line it uses the MP table alone. Application processors need no state: they wait for INIT/SIPI from the BSP.
  *
  * <pre>{@code
  * LinuxBoot.Result boot = LinuxBoot.prepare(memory, new LinuxBoot.Config(
@@ -20,16 +23,29 @@ import org.jvmm.vmm.memory.GuestMemory;
 public final class LinuxBoot {
     private LinuxBoot() {}
 
-    public record Config(Path kernel, Optional<Path> initrd, String cmdline, int cpus) {
+    /**
+     * @param acpiDevices the DSDT's device objects ({@link org.jvmm.vmm.acpi.AcpiDevices}) when
+     *     the guest gets ACPI tables; empty for none (MP table only)
+     */
+    public record Config(Path kernel, Optional<Path> initrd, String cmdline, int cpus,
+            Optional<List<byte[]>> acpiDevices) {
         public Config {
             Objects.requireNonNull(kernel, "kernel");
             Objects.requireNonNull(initrd, "initrd");
             Objects.requireNonNull(cmdline, "cmdline");
+            Objects.requireNonNull(acpiDevices, "acpiDevices");
+            acpiDevices = acpiDevices.map(List::copyOf);
+        }
+
+        /** Without ACPI tables. */
+        public Config(Path kernel, Optional<Path> initrd, String cmdline, int cpus) {
+            this(kernel, initrd, cmdline, cpus, Optional.empty());
         }
     }
 
     /** What was placed where, for logs and tests, plus the boot vCPU's state. */
-    public record Result(LoadedKernel kernel, Optional<GuestLayout.Range> initrd, E820Map e820, BootCpuState cpu) {}
+    public record Result(LoadedKernel kernel, Optional<GuestLayout.Range> initrd, E820Map e820, BootCpuState cpu,
+            Optional<AcpiTables.Written> acpi) {}
 
     public static Result prepare(GuestMemory mem, Config config) {
         if (config.cpus() < 1 || config.cpus() > MpTable.MAX_CPUS) {
@@ -44,9 +60,13 @@ public final class LinuxBoot {
         cmdline.writeTo(mem, GuestLayout.CMDLINE);
         BootParams params = new BootParams(kernel).cmdline(GuestLayout.CMDLINE).e820(e820);
         initrd.ifPresent(r -> params.ramdisk(r.gpa(), r.size()));
+        // The tables sit in the BIOS area the e820 map reserves (EBDA to 1 MiB), beside the MP table.
+        Optional<AcpiTables.Written> acpi = config.acpiDevices().map(devices ->
+                AcpiTables.write(mem, config.cpus(), GuestLayout.LAPIC, GuestLayout.IOAPIC, devices));
+        acpi.ifPresent(t -> params.acpiRsdp(t.rsdp()));
         params.writeTo(mem, GuestLayout.ZERO_PAGE);
         MpTable.write(mem, config.cpus());
         BootCpuState cpu = LongModeSetup.configure(mem, kernel.entry(), GuestLayout.ZERO_PAGE);
-        return new Result(kernel, initrd, e820, cpu);
+        return new Result(kernel, initrd, e820, cpu, acpi);
     }
 }

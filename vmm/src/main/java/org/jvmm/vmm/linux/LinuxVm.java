@@ -5,8 +5,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jvmm.vmm.acpi.AcpiDevices;
+import org.jvmm.vmm.acpi.AcpiPm;
 import org.jvmm.vmm.boot.LinuxBoot;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.devices.CmosRtc;
@@ -23,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A PC-like Linux guest booted directly from a kernel file: the {@link Machine} with the in-kernel
  * irqchip and PIT, the legacy devices on the port bus (COM1 on IRQ 4, the i8042 reset line, the
- * CMOS clock, the debug-exit port, a sink for POST codes at 0x80), the kernel, initrd, command
- * line and boot tables in RAM, and vCPU 0 at the kernel's 64-bit entry point.
+ * CMOS clock, the debug-exit port, a sink for POST codes at 0x80, the ACPI power-management
+ * registers), the kernel, initrd, command line and boot tables (MP and ACPI) in RAM, and vCPU 0 at
+ * the kernel's 64-bit entry point.
  *
  * <pre>{@code
  * LinuxVmConfig config = LinuxVmConfig.of(Path.of("bzImage"), Optional.of(Path.of("initrd")), 512L << 20, 2);
@@ -103,11 +107,21 @@ public final class LinuxVm implements AutoCloseable {
                 new CmosRtc(below4g, config.memoryBytes() - below4g, Clock.systemUTC()), "cmos-rtc");
         pio.register(DebugExit.BASE, DebugExit.PORT_COUNT, new DebugExit(code -> end(LinuxVmExit.debugExit(code))), "debug-exit");
         pio.register(POST_CODE_PORT, 1, new PostCodeSink(), "post-code");
-        boot = LinuxBoot.prepare(machine.memory(),
-                new LinuxBoot.Config(config.kernel(), config.initrd(), config.cmdline(), config.cpus()));
+        pio.register(AcpiPm.BASE, AcpiPm.PORT_COUNT, new AcpiPm(() -> end(LinuxVmExit.powerOff("ACPI S5"))), "acpi-pm");
+        boot = LinuxBoot.prepare(machine.memory(), new LinuxBoot.Config(config.kernel(), config.initrd(),
+                config.cmdline(), config.cpus(), Optional.of(acpiDevices())));
         BootRegisters.apply(machine.vcpu(0), boot.cpu());
         LOG.debug("kernel {} at 0x{} entry 0x{}, initrd {}", boot.kernel().format(),
                 Long.toHexString(boot.kernel().loadStart()), Long.toHexString(boot.kernel().entry()), boot.initrd());
+    }
+
+    /** The devices above as the DSDT describes them, so Linux's PNP drivers find them by ID. */
+    private static List<byte[]> acpiDevices() {
+        return List.of(
+                AcpiDevices.serial("COM1", 1, Serial16550.COM1_BASE, Serial16550.COM1_IRQ),
+                AcpiDevices.ps2Keyboard("PS2K", I8042.BASE, I8042.BASE + 4, I8042.KBD_IRQ),
+                AcpiDevices.ps2Mouse("PS2M", I8042.AUX_IRQ),
+                AcpiDevices.cmosRtc("RTC", CmosRtc.BASE, CmosRtc.PORT_COUNT));
     }
 
     public LinuxVmConfig config() {
