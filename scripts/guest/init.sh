@@ -1,7 +1,9 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# /init of the test guest (busybox sh, PID 1, no modules). Prints JVMM-GUEST-READY and nproc=<n>,
-# then runs the base64-encoded command of jvmm.run=<b64>, if any, on the console. With jvmm.exit
+# /init of the test guest (busybox sh, PID 1). Loads the kernel modules jvmm.modules=a,b names (from
+# /modules: the Hyper-V guest drivers hv_vmbus, hv_utils, hv_balloon, in that order of need),
+# prints JVMM-GUEST-READY and nproc=<n>, then runs the base64-encoded command of jvmm.run=<b64>,
+# if any, on the console. With jvmm.exit
 # (or jvmm.exit=poweroff / jvmm.exit=reboot) it prints JVMM-GUEST-EXIT=<status> and powers off or
 # reboots; without it, it opens an interactive shell on the console.
 /bin/busybox --install -s /bin
@@ -9,19 +11,25 @@ export PATH=/bin HOME=/root TERM=linux
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
-echo JVMM-GUEST-READY
-echo "nproc=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)"
 
 set -f   # cmdline words are data, never globs
-run="" exit_mode=""
+run="" exit_mode="" modules=""
 for word in $(cat /proc/cmdline); do
   case "$word" in
     jvmm.run=*) run="${word#jvmm.run=}" ;;
     jvmm.exit) exit_mode=poweroff ;;
     jvmm.exit=*) exit_mode="${word#jvmm.exit=}" ;;
+    jvmm.modules=*) modules="${word#jvmm.modules=}" ;;
   esac
 done
 set +f
+# Modules load before the ready marker, so a test that sees it knows the drivers have probed.
+for m in $(echo "$modules" | tr ',' ' '); do
+  case "$m" in *[!a-z0-9_]*) echo "jvmm-guest: bad module name '$m'"; continue ;; esac
+  insmod "/modules/$m.ko" || echo "jvmm-guest: cannot load module $m"
+done
+echo JVMM-GUEST-READY
+echo "nproc=$(nproc 2>/dev/null || grep -c '^processor' /proc/cpuinfo)"
 
 status=0
 if [ -n "$run" ]; then

@@ -8,6 +8,8 @@ HVLAB_KERNEL_META=linux-image-amd64
 # Load order matters: each module needs the ones before it (no modprobe, no modules.dep).
 HVLAB_MODULES="irqbypass kvm ccp kvm-amd virtio_ring virtio virtio_pci_modern_dev
 virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+# The test guest's own modules: the Hyper-V guest drivers a VMBus test loads (jvmm.modules=...).
+HVLAB_GUEST_MODULES="hv_vmbus hv_utils hv_balloon"
 
 hvlab_say() { echo "hvlab: $*" >&2; }
 hvlab_die() { echo "hvlab: $*" >&2; exit 1; }
@@ -72,12 +74,12 @@ hvlab_ensure_kernel() {
   if [ -s "$current" ]; then
     kver=$(cat "$current")
     dir="$HVLAB_CACHE/$kver"
-    if [ -s "$dir/vmlinuz" ] && [ -f "$dir/modules.ok" ]; then echo "$dir"; return 0; fi
+    if [ -s "$dir/vmlinuz" ] && [ -f "$dir/modules.ok" ] && [ -f "$dir/guest-modules.ok" ]; then echo "$dir"; return 0; fi
   fi
   local pkg; pkg=$(hvlab_kernel_package)
   kver=${pkg#linux-image-}
   dir="$HVLAB_CACHE/$kver"
-  if ! [ -s "$dir/vmlinuz" ] || ! [ -f "$dir/modules.ok" ]; then
+  if ! [ -s "$dir/vmlinuz" ] || ! [ -f "$dir/modules.ok" ] || ! [ -f "$dir/guest-modules.ok" ]; then
     if ! hvlab_fetch_kernel "$pkg" "$kver" "$dir"; then
       # Stale package lists name a kernel the mirror no longer has: refresh and ask again.
       [ "$HVLAB_APT_UPDATED" -eq 0 ] || hvlab_die "kernel download failed ($pkg)"
@@ -101,23 +103,25 @@ hvlab_fetch_kernel() {
   hvlab_say "downloading $pkg"
   (cd "$work" && apt-get download -q "$pkg" >"$log" 2>&1) || { rm -rf "$work"; return 1; }
   dpkg -x "$work"/"$pkg"_*.deb "$work/x" || { rm -rf "$work"; hvlab_die "cannot unpack $pkg"; }
-  local mods="$work/x/lib/modules/$kver" out="$work/out" m f
-  mkdir -p "$out/modules"
+  local mods="$work/x/lib/modules/$kver" out="$work/out" m f set
+  mkdir -p "$out/modules" "$out/guest-modules"
   cp "$work/x/boot/vmlinuz-$kver" "$out/vmlinuz"
   cp "$work/x/boot/config-$kver" "$out/config"
-  for m in $HVLAB_MODULES; do
-    f=$(find "$mods/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n1)
-    [ -n "$f" ] || { rm -rf "$work"; hvlab_die "module $m not found in $pkg"; }
-    # busybox insmod reads plain .ko only, so compressed modules are expanded here.
-    case "$f" in
-      *.xz) xz -dc "$f" >"$out/modules/$m.ko" ;;
-      *.zst) zstd -qdc "$f" >"$out/modules/$m.ko" ;;
-      *.gz) gzip -dc "$f" >"$out/modules/$m.ko" ;;
-      *) cp "$f" "$out/modules/$m.ko" ;;
-    esac
+  for set in modules guest-modules; do
+    for m in $([ "$set" = modules ] && echo $HVLAB_MODULES || echo $HVLAB_GUEST_MODULES); do
+      f=$(find "$mods/kernel" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" -o -name "$m.ko.gz" | head -n1)
+      [ -n "$f" ] || { rm -rf "$work"; hvlab_die "module $m not found in $pkg"; }
+      # busybox insmod reads plain .ko only, so compressed modules are expanded here.
+      case "$f" in
+        *.xz) xz -dc "$f" >"$out/$set/$m.ko" ;;
+        *.zst) zstd -qdc "$f" >"$out/$set/$m.ko" ;;
+        *.gz) gzip -dc "$f" >"$out/$set/$m.ko" ;;
+        *) cp "$f" "$out/$set/$m.ko" ;;
+      esac
+    done
   done
   echo "$HVLAB_MODULES" | tr -s ' \n' '\n\n' | grep . >"$out/modules/order"
-  touch "$out/modules.ok"
+  touch "$out/modules.ok" "$out/guest-modules.ok"
   rm -rf "$dir"
   mv "$out" "$dir"
   rm -rf "$work"
@@ -162,7 +166,9 @@ hvlab_ensure_initramfs() {
   local kdir="$1" init="$2" name="$3" hash out root tools=() t
   # The test guest also gets the tiny static tools whose C sources sit beside its init script.
   [ "$name" = guest-initrd ] && tools=($(ls "$(dirname "$init")"/*.c 2>/dev/null))
-  hash=$(hvlab_hash "$init" "$kdir/modules/order" /bin/busybox ${tools[@]+"${tools[@]}"})
+  local extra=("$kdir/modules/order")
+  [ "$name" = guest-initrd ] && extra=("$kdir"/guest-modules/*.ko)
+  hash=$(hvlab_hash "$init" "${extra[@]}" /bin/busybox ${tools[@]+"${tools[@]}"})
   out="$kdir/$name-$hash.cpio"
   [ -s "$out" ] && { echo "$out"; return 0; }
   root=$(mktemp -d "$kdir/build.XXXXXX")
@@ -175,6 +181,7 @@ hvlab_ensure_initramfs() {
   ln -s busybox "$root/bin/sh"
   install -m 755 "$init" "$root/init"
   [ "$name" = lab-initrd ] && cp -r "$kdir/modules" "$root/modules"
+  [ "$name" = guest-initrd ] && cp -r "$kdir/guest-modules" "$root/modules"
   # Without /dev/console the kernel starts init with no stdin/stdout at all.
   mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
   hvlab_cpio "$root" "$out" || { rm -rf "$root"; hvlab_die "cannot build $out"; }

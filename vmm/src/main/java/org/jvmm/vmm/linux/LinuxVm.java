@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -109,19 +110,26 @@ public final class LinuxVm implements AutoCloseable {
         pio.register(POST_CODE_PORT, 1, new PostCodeSink(), "post-code");
         pio.register(AcpiPm.BASE, AcpiPm.PORT_COUNT, new AcpiPm(() -> end(LinuxVmExit.powerOff("ACPI S5"))), "acpi-pm");
         boot = LinuxBoot.prepare(machine.memory(), new LinuxBoot.Config(config.kernel(), config.initrd(),
-                config.cmdline(), config.cpus(), Optional.of(acpiDevices())));
+                config.cmdline(), config.cpus(), Optional.of(acpiDevices(config.extensions()))));
         BootRegisters.apply(machine.vcpu(0), boot.cpu());
         LOG.debug("kernel {} at 0x{} entry 0x{}, initrd {}", boot.kernel().format(),
                 Long.toHexString(boot.kernel().loadStart()), Long.toHexString(boot.kernel().entry()), boot.initrd());
     }
 
-    /** The devices above as the DSDT describes them, so Linux's PNP drivers find them by ID. */
-    private static List<byte[]> acpiDevices() {
-        return List.of(
+    /**
+     * The devices above as the DSDT describes them, so Linux's PNP drivers find them by ID, then
+     * the extensions' own (the VMBus device, for one).
+     */
+    private static List<byte[]> acpiDevices(List<VmExtension> extensions) {
+        List<byte[]> devices = new ArrayList<>(List.of(
                 AcpiDevices.serial("COM1", 1, Serial16550.COM1_BASE, Serial16550.COM1_IRQ),
                 AcpiDevices.ps2Keyboard("PS2K", I8042.BASE, I8042.BASE + 4, I8042.KBD_IRQ),
                 AcpiDevices.ps2Mouse("PS2M", I8042.AUX_IRQ),
-                AcpiDevices.cmosRtc("RTC", CmosRtc.BASE, CmosRtc.PORT_COUNT));
+                AcpiDevices.cmosRtc("RTC", CmosRtc.BASE, CmosRtc.PORT_COUNT)));
+        for (VmExtension ext : extensions) {
+            devices.addAll(ext.acpiDevices());
+        }
+        return devices;
     }
 
     public LinuxVmConfig config() {

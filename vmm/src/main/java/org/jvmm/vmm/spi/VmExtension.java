@@ -51,6 +51,15 @@ public interface VmExtension extends AutoCloseable {
 
     default void vcpuConfigured(Vcpu vcpu) {}
 
+    /**
+     * Device objects this extension adds to the DSDT under {@code \_SB} when the machine boots with
+     * ACPI tables (AML, e.g. built with {@link org.jvmm.vmm.acpi.Aml}): how a guest's ACPI driver
+     * core finds a device that has no other bus. Asked once, while the boot tables are written.
+     */
+    default List<byte[]> acpiDevices() {
+        return List.of();
+    }
+
     @Override
     default void close() {}
 }

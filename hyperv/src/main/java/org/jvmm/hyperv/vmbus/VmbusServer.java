@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.hyperv.vmbus;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jvmm.hyperv.synic.HvMessageHandler;
+import org.jvmm.hyperv.synic.HvStatus;
+import org.jvmm.hyperv.synic.PostedMessage;
+import org.jvmm.hyperv.synic.Synic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host side of the VMBus connection: version negotiation, offers and unload, driven by the
+ * channel messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), with
+ * host messages sent one at a time through a SynIC message route to the VP and SINT the guest
+ * named in INITIATE_CONTACT (QEMU's hw/hyperv/vmbus.c works the same way: one message in flight,
+ * the next after the guest's EOM).
+ *
+ * <p>Every guest message is checked for its type's size before a field is read; a message that
+ * is short, of an unknown type, or out of place (anything but INITIATE_CONTACT before a version is
+ * agreed) is counted and ignored, as Hyper-V ignores it, and the guest's hypercall still succeeds.
+ * Handlers run on the posting vCPU's thread and delivery notices on the SINT acknowledgement
+ * thread; the server's state is guarded by its own lock, always taken before the route's.
+ */
+public final class VmbusServer implements HvMessageHandler, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VmbusServer.class);
+    /** VMBUS_MESSAGE_CONNECTION_ID and VMBUS_MESSAGE_CONNECTION_ID_4 (Linux drivers/hv/hyperv_vmbus.h). */
+    public static final int MESSAGE_CONNECTION_ID = 1;
+    public static final int MESSAGE_CONNECTION_ID_4 = 4;
+    /** VMBUS_MESSAGE_SINT: where host messages go before 5.0; from 5.0 the guest names the SINT. */
+    static final int DEFAULT_MESSAGE_SINT = 2;
+    /** SynIC message type of VMBus host messages (QEMU's HV_MESSAGE_VMBUS). */
+    static final int HV_MESSAGE_VMBUS = 1;
+    /** Host messages queued behind the one in flight; a guest that floods gets INSUFFICIENT_BUFFERS. */
+    static final int MAX_QUEUED = 64;
+
+    /**
+     * The versions accepted, newest first, as major << 16 | minor: what a Windows Server 2022
+     * Hyper-V host offers (5.3 down to 3.0 = Windows 8.1). Linux asks from its newest down and
+     * keeps the first one accepted; older ones use an interrupt page jvmm does not serve.
+     */
+    public static final List<Integer> VERSIONS = List.of(v(5, 3), v(5, 2), v(5, 1), v(5, 0), v(4, 1), v(4, 0), v(3, 0));
+    static final int V5_0 = v(5, 0);
+
+    /** Opens message routes to a VP's SINT (in jvmm, a KVM SINT route of the Hyper-V extension). */
+    @FunctionalInterface
+    public interface Routes {
+        Route open(int vpIndex, int sint);
+    }
+
+    /** A route for 256-byte SynIC messages, one in flight at a time (see SintRoute). */
+    public interface Route extends AutoCloseable {
+        Synic.PostResult post(byte[] hvMessage);
+
+        /** Called once each time a message that had to wait for the guest's EOM is delivered. */
+        void onDelivered(Runnable r);
+
+        @Override
+        void close();
+    }
+
+    /** What the guest did that the server ignored, for the log and the census. */
+    public enum Ignored { SHORT, UNKNOWN_TYPE, NOT_CONNECTED, BAD_TARGET }
+
+    private final Routes routes;
+    private final List<Offer> offers;
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private final Map<Ignored, Integer> ignored = new EnumMap<>(Ignored.class);
+    private final List<Integer> versionsAsked = new ArrayList<>();
+    private Route route;
+    private int version;
+    private boolean closed;
+
+    /** A channel offered to the guest (none yet: integration services come next). */
+    public record Offer(String name) {}
+
+    public VmbusServer(Routes routes, List<Offer> offers) {
+        this.routes = Objects.requireNonNull(routes, "routes");
+        this.offers = List.copyOf(offers);
+    }
+
+    static int v(int major, int minor) {
+        return major << 16 | minor;
+    }
+
+    /** "5.3" for 0x50003. */
+    public static String versionName(int version) {
+        return (version >>> 16) + "." + (version & 0xffff);
+    }
+
+    /** The agreed version, or 0 while the guest is not connected. */
+    public synchronized int version() {
+        return version;
+    }
+
+    /** Every version the guest asked for, in order (Linux walks down its list until one is taken). */
+    public synchronized List<Integer> versionsAsked() {
+        return List.copyOf(versionsAsked);
+    }
+
+    public synchronized Map<Ignored, Integer> ignored() {
+        return Collections.unmodifiableMap(new EnumMap<>(ignored));
+    }
+
+    @Override
+    public synchronized int handle(PostedMessage m) {
+        if (closed) {
+            return HvStatus.SUCCESS;
+        }
+        byte[] p = m.payload();
+        int type = ChannelMessage.type(p);
+        switch (type) {
+            case ChannelMessage.INITIATE_CONTACT -> initiateContact(p);
+            case ChannelMessage.REQUEST_OFFERS -> {
+                if (connected()) {
+                    // No channels yet; each offer will be one OFFER_CHANNEL before this.
+                    return send(ChannelMessage.bare(ChannelMessage.ALL_OFFERS_DELIVERED));
+                }
+            }
+            case ChannelMessage.UNLOAD -> {
+                if (connected()) {
+                    // The guest waits (polling its message page, up to 10 s in Linux) for this answer
+                    // before it powers off or kexecs; from here on it is disconnected.
+                    version = 0;
+                    return send(ChannelMessage.bare(ChannelMessage.UNLOAD_RESPONSE));
+                }
+            }
+            case -1 -> ignore(Ignored.SHORT, m);
+            default -> ignore(type > 0 && type <= ChannelMessage.UNLOAD_RESPONSE ? Ignored.NOT_CONNECTED
+                    : Ignored.UNKNOWN_TYPE, m);
+        }
+        return HvStatus.SUCCESS;
+    }
+
+    private boolean connected() {
+        if (version == 0) {
+            ignored.merge(Ignored.NOT_CONNECTED, 1, Integer::sum);
+            return false;
+        }
+        return true;
+    }
+
+    private void initiateContact(byte[] p) {
+        if (p.length < ChannelMessage.INITIATE_CONTACT_SIZE) {
+            ignored.merge(Ignored.SHORT, 1, Integer::sum);
+            return;
+        }
+        var b = ChannelMessage.le(p);
+        int asked = b.getInt(8);
+        int vp = b.getInt(12);
+        int sint = Integer.compareUnsigned(asked, V5_0) >= 0 ? p[16] & 0xff : DEFAULT_MESSAGE_SINT;
+        versionsAsked.add(asked);
+        // A new contact starts over (Linux reconnects after kexec): nothing of the old session stays.
+        dropRoute();
+        version = 0;
+        if (sint >= Synic.SINT_COUNT) {
+            ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum);
+            return;
+        }
+        try {
+            route = routes.open(vp, sint);
+        } catch (RuntimeException e) {
+            // An unknown VP (or a SynIC the guest has not enabled): there is nobody to answer.
+            ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum);
+            LOG.debug("VMBus: INITIATE_CONTACT names VP {} SINT {}: {}", vp, sint, e.getMessage());
+            return;
+        }
+        route.onDelivered(this::delivered);
+        boolean ok = VERSIONS.contains(asked);
+        if (ok) {
+            version = asked;
+            LOG.debug("VMBus: version {} agreed, host messages to VP {} SINT {}", versionName(asked), vp, sint);
+        }
+        send(ChannelMessage.versionResponse(ok, asked >= V5_0 ? MESSAGE_CONNECTION_ID_4 : MESSAGE_CONNECTION_ID));
+    }
+
+    private void ignore(Ignored why, PostedMessage m) {
+        ignored.merge(why, 1, Integer::sum);
+        if (LOG.isDebugEnabled()) {
+            byte[] p = m.payload();
+            LOG.debug("VMBus: ignored ({}) a message of {} bytes from VP {}: {}", why, p.length, m.vpIndex(),
+                    HexFormat.of().formatHex(p, 0, Math.min(p.length, 16)));
+        }
+    }
+
+    /** Queues a channel message for the guest and sends what can go now. */
+    private int send(byte[] channelMessage) {
+        if (queue.size() >= MAX_QUEUED) {
+            return HvStatus.INSUFFICIENT_BUFFERS;
+        }
+        queue.add(hvMessage(channelMessage));
+        pump();
+        return HvStatus.SUCCESS;
+    }
+
+    private void pump() {
+        while (route != null && !queue.isEmpty()) {
+            Synic.PostResult r = route.post(queue.peek());
+            switch (r) {
+                case POSTED -> queue.poll();
+                case BUSY -> {
+                    queue.poll(); // the route holds it until the guest's EOM, then calls delivered()
+                    return;
+                }
+                case ROUTE_BUSY -> {
+                    return;
+                }
+                case NO_PAGE -> {
+                    // The guest took its message page away: what it cannot receive is dropped.
+                    LOG.debug("VMBus: the guest has no SynIC message page; {} host message(s) dropped", queue.size());
+                    queue.clear();
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized void delivered() {
+        pump();
+    }
+
+    /** A SynIC message (hv_message: type, payload size, flags, port, payload) around a channel message. */
+    static byte[] hvMessage(byte[] channelMessage) {
+        byte[] msg = new byte[Synic.SLOT_SIZE];
+        var b = ChannelMessage.le(msg);
+        b.putInt(0, HV_MESSAGE_VMBUS);
+        msg[4] = (byte) channelMessage.length;
+        System.arraycopy(channelMessage, 0, msg, 16, channelMessage.length);
+        return msg;
+    }
+
+    private void dropRoute() {
+        queue.clear();
+        if (route != null) {
+            route.close();
+            route = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        version = 0;
+        dropRoute();
+    }
+
+    /** The channels offered once the guest asks (none yet). */
+    public List<Offer> offers() {
+        return offers;
+    }
+}
