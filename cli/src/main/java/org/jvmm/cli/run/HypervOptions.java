@@ -25,6 +25,11 @@ public final class HypervOptions {
             description = "A file holding a libvirt <hyperv> element.")
     Path hypervFile;
 
+    @Option(names = "--vmbus",
+            description = "Offer VMBus (an ACPI VMBus device and jvmm's VMBus server) to the guest; "
+                    + "needs hv-synic, hv-vpindex and kvm=off.")
+    boolean vmbus;
+
     /**
      * The requested settings, or empty when none were asked for. QEMU's warnings (such as a
      * truncated vendor id) go to {@code warn}.

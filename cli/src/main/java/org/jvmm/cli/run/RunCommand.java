@@ -14,6 +14,7 @@ import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
 import org.jvmm.hyperv.kvm.HypervExtension;
+import org.jvmm.hyperv.vmbus.VmbusExtension;
 import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
@@ -113,12 +114,17 @@ public final class RunCommand implements Callable<Integer> {
         LinuxVmConfig config = settings.vm();
         Optional<HvConfig> hv = hyperv.resolve(domainSpec, w -> warnings.println("jvmm: warning: " + w));
         warnings.flush();
+        if (hyperv.vmbus && (hv.isEmpty() || HypervOptions.isEmpty(hv.get()))) {
+            throw new RunInputException("--vmbus needs Hyper-V enlightenments: at least"
+                    + " --hv hv-vpindex,hv-synic,kvm=off");
+        }
         if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
             HypervExtension extension;
             try (Kvm kvm = Kvm.open()) {
                 extension = HypervExtension.create(hv.get(), kvm);
             }
-            config = config.withExtensions(List.of(extension));
+            config = config.withExtensions(hyperv.vmbus ? List.of(extension, VmbusExtension.create(extension))
+                    : List.of(extension));
         }
         LinuxVmExit exit;
         // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
