@@ -41,6 +41,15 @@ public final class Vm implements AutoCloseable {
         return fd;
     }
 
+    /**
+     * KVM_GET_STATS_FD: a new fd from which KVM's binary statistics of this VM are read with
+     * pread (see {@link org.jvmm.vmm.stats.KvmStatsParser}); the caller closes it. Needs
+     * KVM_CAP_BINARY_STATS_FD (Linux 5.14).
+     */
+    public int getStatsFd() {
+        return Ioctls.call(fd, "KVM_GET_STATS_FD", KVM_GET_STATS_FD(), 0L, () -> "vm");
+    }
+
     public Kvm kvm() {
         return kvm;
     }
