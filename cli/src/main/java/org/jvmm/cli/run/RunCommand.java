@@ -18,6 +18,7 @@ import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
+import org.jvmm.vmm.stats.Census;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,8 @@ import picocli.CommandLine.Spec;
             "       as QEMU's isa-debug-exit; e.g. in the guest",
             "       printf '\\005' | dd of=/dev/port bs=1 seek=1281   gives 11",
             "  1    bad input (kernel, initrd, sizes, files) or no usable KVM",
-            "  2    bad usage (unknown option, malformed value)",
+            "  2    bad usage (unknown option, malformed value, --stats-format",
+            "       without --stats)",
             "  4    the VM failed: KVM internal error, failed entry, or a triple",
             "       fault the guest did not announce (registers in the log)",
             "  6    the guest kernel panicked",
@@ -70,6 +72,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Mixin
     HypervOptions hyperv = new HypervOptions();
+
+    @Mixin
+    StatsOptions stats = new StatsOptions();
 
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: bzImage or ELF vmlinux.")
     Path kernel;
@@ -107,6 +112,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        stats.check();
         PrintWriter warnings = spec.commandLine().getErr();
         Optional<DomainSpec> domainSpec = loadDomain();
         RunSettings settings = RunSettings.resolve(this, domainSpec);
@@ -121,18 +127,43 @@ public final class RunCommand implements Callable<Integer> {
             config = config.withExtensions(List.of(extension));
         }
         LinuxVmExit exit;
+        Census census = null;
+        Optional<OutputStream> statsFile = stats.openFile();
         // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
         // exit message below (or OneLineErrors' one line) prints in line mode.
         try (OutputStream out = console.open();
                 StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
-                LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
+                LinuxVm vm = LinuxVm.create(config, out, stdin.input(), stats.enabled())) {
             stdin.onQuit(() -> vm.quit("Ctrl-A x"));
             stdin.announceKeys();
             exit = vm.run(Optional.ofNullable(timeout));
+            if (stats.enabled()) {
+                census = vm.census(); // before close: KVM's statistics are read from the live fds
+            }
+        } catch (RuntimeException e) {
+            closeQuietly(statsFile);
+            throw e;
         }
         PrintWriter err = spec.commandLine().getErr();
         err.println("jvmm: " + exit.message());
         err.flush();
+        if (census != null) {
+            try {
+                stats.report(census, statsFile, err);
+            } finally {
+                closeQuietly(statsFile);
+            }
+        }
         return exit.exitCode();
+    }
+
+    private static void closeQuietly(Optional<OutputStream> file) {
+        file.ifPresent(f -> {
+            try {
+                f.close();
+            } catch (IOException e) {
+                // Nothing more to say: the write itself already reported any failure.
+            }
+        });
     }
 }
