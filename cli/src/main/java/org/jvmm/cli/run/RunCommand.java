@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -18,11 +19,14 @@ import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
+import org.jvmm.vmm.spi.VmExtension;
 import org.jvmm.vmm.stats.Census;
+import org.jvmm.vmm.stats.CountedMsrs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -53,8 +57,8 @@ import picocli.CommandLine.Spec;
             "       as QEMU's isa-debug-exit; e.g. in the guest",
             "       printf '\\005' | dd of=/dev/port bs=1 seek=1281   gives 11",
             "  1    bad input (kernel, initrd, sizes, files) or no usable KVM",
-            "  2    bad usage (unknown option, malformed value, --stats-format",
-            "       without --stats)",
+            "  2    bad usage (unknown option, malformed value, --stats-format or",
+            "       --count-msrs without --stats, an MSR KVM refuses to count)",
             "  4    the VM failed: KVM internal error, failed entry, or a triple",
             "       fault the guest did not announce (registers in the log)",
             "  6    the guest kernel panicked",
@@ -119,13 +123,16 @@ public final class RunCommand implements Callable<Integer> {
         LinuxVmConfig config = settings.vm();
         Optional<HvConfig> hv = hyperv.resolve(domainSpec, w -> warnings.println("jvmm: warning: " + w));
         warnings.flush();
+        List<VmExtension> extensions = new ArrayList<>();
         if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
-            HypervExtension extension;
             try (Kvm kvm = Kvm.open()) {
-                extension = HypervExtension.create(hv.get(), kvm);
+                extensions.add(HypervExtension.create(hv.get(), kvm));
             }
-            config = config.withExtensions(List.of(extension));
         }
+        if (stats.countMsrs != null) {
+            extensions.add(new CountedMsrs(stats.countMsrs));
+        }
+        config = config.withExtensions(extensions);
         LinuxVmExit exit;
         Census census = null;
         Optional<OutputStream> statsFile = stats.openFile();
@@ -140,6 +147,10 @@ public final class RunCommand implements Callable<Integer> {
             if (stats.enabled()) {
                 census = vm.census(); // before close: KVM's statistics are read from the live fds
             }
+        } catch (CountedMsrs.RefusedMsrException e) {
+            closeQuietly(statsFile);
+            // The MSR came from the command line: naming it there is bad usage, exit 2.
+            throw new ParameterException(spec.commandLine(), "--count-msrs: " + e.getMessage());
         } catch (RuntimeException e) {
             closeQuietly(statsFile);
             throw e;

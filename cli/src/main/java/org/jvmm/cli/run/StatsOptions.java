@@ -7,7 +7,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import org.jvmm.vmm.spi.MsrFilterRange;
 import org.jvmm.vmm.stats.Census;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -15,8 +17,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code --stats[=FILE]} and {@code --stats-format}: whether {@code jvmm run} keeps a census of
- * the VM and where it goes at the VM's end.
+ * {@code --stats[=FILE]}, {@code --stats-format} and {@code --count-msrs}: whether
+ * {@code jvmm run} keeps a census of the VM, which MSRs it counts, and where the census goes at
+ * the VM's end.
  */
 public final class StatsOptions {
     /** What {@code --stats} alone means: the report goes to stderr. */
@@ -37,6 +40,12 @@ public final class StatsOptions {
             description = "The census as a text table (default) or as JSON (shape: README.md).")
     Format format;
 
+    @Option(names = "--count-msrs", paramLabel = "LIST", converter = MsrListConverter.class,
+            description = "Send guest accesses of these MSRs through jvmm so the census counts them per"
+                    + " vCPU and index; KVM still carries them out. Indices, ranges and presets, comma"
+                    + " separated: 0x174,0x174-0x176,hv-vapic (0x40000070-0x40000073). Needs --stats.")
+    List<MsrFilterRange> countMsrs;
+
     boolean enabled() {
         return stats != null;
     }
@@ -45,6 +54,9 @@ public final class StatsOptions {
     void check() {
         if (format != null && stats == null) {
             throw new ParameterException(spec.commandLine(), "--stats-format needs --stats");
+        }
+        if (countMsrs != null && stats == null) {
+            throw new ParameterException(spec.commandLine(), "--count-msrs needs --stats (the counts are part of the census)");
         }
         if (stats != null && stats.isBlank()) {
             throw new ParameterException(spec.commandLine(), "--stats= needs a file name ('-' for stderr)");

@@ -80,6 +80,25 @@ class RunStatsTest {
     }
 
     @Test
+    void anMsrKvmRefusesToCountIsBadUsageNamingIt() throws Exception {
+        JvmmProcess.Result r = JvmmProcess.run(LIMIT, "run", "--kernel", kernel.toString(), "--memory", "64M",
+                "--stats", "--count-msrs", "0x174,0xbadf00d");
+        assertEquals(2, r.code(), r.stderr());
+        assertEquals(1, r.stderr().lines().count(), r.stderr());
+        assertTrue(r.stderr().startsWith("jvmm: ") && r.stderr().contains("0xbadf00d"), r.stderr());
+        assertEquals("", r.stdout(), "the guest never ran");
+    }
+
+    @Test
+    void countedMsrsTheGuestNeverTouchesLeaveTheRunAsItWas() throws Exception {
+        JvmmProcess.Result r = JvmmProcess.run(LIMIT, "run", "--kernel", kernel.toString(), "--memory", "64M",
+                "--stats", "--count-msrs", "0x174-0x176");
+        assertEquals(1, r.code(), r.stderr());
+        assertEquals("x".repeat(BYTES), r.stdout());
+        assertTrue(r.stderr().lines().noneMatch(l -> l.startsWith("msr ")), r.stderr());
+    }
+
+    @Test
     void textOnStderrAfterTheExitLine() throws Exception {
         JvmmProcess.Result r = JvmmProcess.run(LIMIT, "run", "--kernel", kernel.toString(), "--memory", "64M", "--stats");
         assertEquals(1, r.code(), r.stderr());

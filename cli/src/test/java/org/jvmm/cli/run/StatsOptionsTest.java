@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.cli.Main;
+import org.jvmm.vmm.spi.MsrFilterRange;
 import picocli.CommandLine;
 
 /** {@code --stats} and {@code --stats-format}: parsing and usage errors, in-process, without KVM. */
@@ -64,6 +66,15 @@ class StatsOptionsTest {
     @Test
     void anUnknownFormatIsBadUsageNamingIt() {
         assertOneLine(jvmm("run", "--kernel", "k", "--stats", "--stats-format", "xml"), 2, "xml");
+    }
+
+    @Test
+    void countMsrsNeedsStatsAndAWellFormedList() {
+        assertOneLine(jvmm("run", "--kernel", "k", "--count-msrs", "hv-vapic"), 2, "--count-msrs needs --stats");
+        assertOneLine(jvmm("run", "--kernel", "k", "--stats", "--count-msrs", "0x830"), 2, "'0x830' includes x2APIC");
+        assertOneLine(jvmm("run", "--kernel", "k", "--stats", "--count-msrs", "0x10-0x1"), 2, "'0x10-0x1'");
+        assertEquals(List.of(new MsrFilterRange(0x174, 3, true, true)),
+                parse("--kernel", "k", "--stats", "--count-msrs", "0x174-0x176").countMsrs);
     }
 
     @Test

@@ -19,6 +19,7 @@ import org.jvmm.bindings.kvm.kvm_msr_filter;
 import org.jvmm.bindings.kvm.kvm_msr_filter_range;
 import org.jvmm.bindings.kvm.kvm_pit_config;
 import org.jvmm.bindings.kvm.kvm_userspace_memory_region;
+import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.spi.MsrFilterRange;
 import org.jvmm.vmm.sys.Posix;
 
@@ -216,7 +217,8 @@ public final class Vm implements AutoCloseable {
     public void setMsrFilter(List<MsrFilterRange> denied) {
         int max = KVM_MSR_FILTER_MAX_RANGES();
         if (denied.size() > max) {
-            throw new IllegalArgumentException("at most " + max + " MSR filter ranges, got " + denied.size());
+            // The ranges come from the user (--count-msrs) and from extensions together.
+            throw new VmmException("KVM takes at most " + max + " MSR filter ranges, this VM needs " + denied.size());
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = kvm_msr_filter.allocate(a);
