@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -19,10 +20,14 @@ import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
+import org.jvmm.vmm.spi.VmExtension;
+import org.jvmm.vmm.stats.Census;
+import org.jvmm.vmm.stats.CountedMsrs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -53,7 +58,8 @@ import picocli.CommandLine.Spec;
             "       as QEMU's isa-debug-exit; e.g. in the guest",
             "       printf '\\005' | dd of=/dev/port bs=1 seek=1281   gives 11",
             "  1    bad input (kernel, initrd, sizes, files) or no usable KVM",
-            "  2    bad usage (unknown option, malformed value)",
+            "  2    bad usage (unknown option, malformed value, --stats-format or",
+            "       --count-msrs without --stats, an MSR KVM refuses to count)",
             "  4    the VM failed: KVM internal error, failed entry, or a triple",
             "       fault the guest did not announce (registers in the log)",
             "  6    the guest kernel panicked",
@@ -71,6 +77,9 @@ public final class RunCommand implements Callable<Integer> {
 
     @Mixin
     HypervOptions hyperv = new HypervOptions();
+
+    @Mixin
+    StatsOptions stats = new StatsOptions();
 
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: bzImage or ELF vmlinux.")
     Path kernel;
@@ -108,6 +117,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        stats.check();
         PrintWriter warnings = spec.commandLine().getErr();
         Optional<DomainSpec> domainSpec = loadDomain();
         RunSettings settings = RunSettings.resolve(this, domainSpec);
@@ -118,27 +128,63 @@ public final class RunCommand implements Callable<Integer> {
             throw new RunInputException("--vmbus needs Hyper-V enlightenments: at least"
                     + " --hv hv-vpindex,hv-synic,kvm=off");
         }
+        List<VmExtension> extensions = new ArrayList<>();
         if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
             HypervExtension extension;
             try (Kvm kvm = Kvm.open()) {
                 extension = HypervExtension.create(hv.get(), kvm);
             }
-            config = config.withExtensions(hyperv.vmbus ? List.of(extension, VmbusExtension.create(extension))
-                    : List.of(extension));
+            extensions.add(extension);
+            if (hyperv.vmbus) {
+                extensions.add(VmbusExtension.create(extension));
+            }
         }
+        if (stats.countMsrs != null) {
+            extensions.add(new CountedMsrs(stats.countMsrs));
+        }
+        config = config.withExtensions(extensions);
         LinuxVmExit exit;
+        Census census = null;
+        Optional<OutputStream> statsFile = stats.openFile();
         // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
         // exit message below (or OneLineErrors' one line) prints in line mode.
         try (OutputStream out = console.open();
                 StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
-                LinuxVm vm = LinuxVm.create(config, out, stdin.input())) {
+                LinuxVm vm = LinuxVm.create(config, out, stdin.input(), stats.enabled())) {
             stdin.onQuit(() -> vm.quit("Ctrl-A x"));
             stdin.announceKeys();
             exit = vm.run(Optional.ofNullable(timeout));
+            if (stats.enabled()) {
+                census = vm.census(); // before close: KVM's statistics are read from the live fds
+            }
+        } catch (CountedMsrs.RefusedMsrException e) {
+            closeQuietly(statsFile);
+            // The MSR came from the command line: naming it there is bad usage, exit 2.
+            throw new ParameterException(spec.commandLine(), "--count-msrs: " + e.getMessage());
+        } catch (RuntimeException e) {
+            closeQuietly(statsFile);
+            throw e;
         }
         PrintWriter err = spec.commandLine().getErr();
         err.println("jvmm: " + exit.message());
         err.flush();
+        if (census != null) {
+            try {
+                stats.report(census, statsFile, err);
+            } finally {
+                closeQuietly(statsFile);
+            }
+        }
         return exit.exitCode();
+    }
+
+    private static void closeQuietly(Optional<OutputStream> file) {
+        file.ifPresent(f -> {
+            try {
+                f.close();
+            } catch (IOException e) {
+                // Nothing more to say: the write itself already reported any failure.
+            }
+        });
     }
 }

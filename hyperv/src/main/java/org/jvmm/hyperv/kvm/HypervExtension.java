@@ -19,6 +19,7 @@ import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.spi.CensusSink;
 import org.jvmm.vmm.spi.HandlerRegistry;
 import org.jvmm.vmm.spi.VmExtension;
 
@@ -46,6 +47,8 @@ public final class HypervExtension implements VmExtension {
     private final HvVcpuInit init;
     private final HvConnections connections = new HvConnections();
     private final List<Synic> synics = new ArrayList<>();
+    /** Set while the machine is built, before any vCPU runs; read by census() after they ended. */
+    private HvExitHandler exitHandler;
     private GuestMemory memory;
     private KvmSintRoutes sintRoutes;
 
@@ -131,6 +134,24 @@ public final class HypervExtension implements VmExtension {
         return sintRoutes.create(synic(vpIndex), sint);
     }
 
+    /**
+     * Hypercalls by vCPU, call code and status (group "hv-hypercall"), and each vCPU's SynIC
+     * messages and event flags by SINT (group "hv-synic").
+     */
+    @Override
+    public void census(CensusSink sink) {
+        if (exitHandler != null) {
+            exitHandler.census().report(sink);
+        }
+        List<Synic> all;
+        synchronized (synics) {
+            all = List.copyOf(synics);
+        }
+        for (Synic s : all) {
+            s.censusCounts().forEach((key, n) -> sink.add(s.vpIndex(), "hv-synic", key, n));
+        }
+    }
+
     @Override
     public void close() {
         if (sintRoutes != null) {
@@ -145,8 +166,9 @@ public final class HypervExtension implements VmExtension {
         }
         this.memory = memory;
         // SynICs appear as vCPUs are created; the handler looks them up when exits arrive.
-        registry.exitHandler(new HvExitHandler(effective.has(HvFeature.SYNIC) ? this::synicOrNull : null,
-                new HvHypercalls(memory, connections), effective.has(HvFeature.SYNDBG)));
+        exitHandler = new HvExitHandler(effective.has(HvFeature.SYNIC) ? this::synicOrNull : null,
+                new HvHypercalls(memory, connections), effective.has(HvFeature.SYNDBG));
+        registry.exitHandler(exitHandler);
     }
 
     @Override

@@ -37,6 +37,7 @@ public final class HvExitHandler implements ExitHandler {
     private final IntFunction<Synic> synics;
     private final HvHypercalls hypercalls;
     private final boolean syndbg;
+    private final HcallCensus census = new HcallCensus();
 
     /**
      * @param synics     the SynIC of a VP index (= vCPU index), null if none; null itself when
@@ -105,6 +106,12 @@ public final class HvExitHandler implements ExitHandler {
             default -> HvStatus.INVALID_HYPERCALL_CODE;
         };
         kvm_hyperv_exit.u.hcall.result(c, status & 0xFFFFL);
+        census.count(index, code, status);
+    }
+
+    /** The hypercalls this handler answered, for the VM's census. */
+    public HcallCensus census() {
+        return census;
     }
 
     private void syndbg(int index, MemorySegment d) {

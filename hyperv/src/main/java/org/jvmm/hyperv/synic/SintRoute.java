@@ -51,6 +51,7 @@ public final class SintRoute implements AutoCloseable {
      */
     public synchronized Synic.PostResult post(byte[] message) {
         if (closed || waiting != null) {
+            synic.countRouteBusy(sint);
             return Synic.PostResult.ROUTE_BUSY;
         }
         Synic.PostResult r = synic.postMessage(sint, message, signal::raise);

@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jvmm.vmm.memory.GuestMemory;
 
 /**
@@ -51,6 +53,9 @@ public final class Synic {
     private long simp;
     private long siefp;
     private boolean enabled;
+    /** Census counts, guarded by this like the rest: [sint][PostResult], [sint][set, already set, off]. */
+    private final long[][] posts = new long[SINT_COUNT][PostResult.values().length];
+    private final long[][] flags = new long[SINT_COUNT][3];
 
     public Synic(int vpIndex, GuestMemory memory) {
         this.vpIndex = vpIndex;
@@ -110,12 +115,14 @@ public final class Synic {
         }
         MemorySegment page = messagePage.segment();
         if (page == null) {
+            posts[sint][PostResult.NO_PAGE.ordinal()]++;
             return PostResult.NO_PAGE;
         }
         MemorySegment slot = page.asSlice((long) sint * SLOT_SIZE, SLOT_SIZE);
         if (slot.get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0) != 0) {
             byte flags = slot.get(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET);
             slot.set(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET, (byte) (flags | MESSAGE_FLAG_PENDING));
+            posts[sint][PostResult.BUSY.ordinal()]++;
             return PostResult.BUSY;
         }
         // The type goes last so a guest polling the slot never sees a half-written message.
@@ -124,6 +131,7 @@ public final class Synic {
         slot.set(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0,
                 MemorySegment.ofArray(message).get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0));
         raise.run();
+        posts[sint][PostResult.POSTED.ordinal()]++;
         return PostResult.POSTED;
     }
 
@@ -139,6 +147,7 @@ public final class Synic {
         }
         MemorySegment page = eventPage.segment();
         if (!enabled || page == null) {
+            flags[sint][2]++;
             return -6;
         }
         long offset = (long) sint * SLOT_SIZE + (flag / 64) * 8L;
@@ -147,7 +156,38 @@ public final class Synic {
         if ((old & mask) == 0) {
             raise.run();
         }
+        flags[sint][(old & mask) == 0 ? 0 : 1]++;
         return 0;
+    }
+
+    /** Counts a post a {@link SintRoute} refused itself ({@link PostResult#ROUTE_BUSY}). */
+    synchronized void countRouteBusy(int sint) {
+        checkSint(sint);
+        posts[sint][PostResult.ROUTE_BUSY.ordinal()]++;
+    }
+
+    /**
+     * Messages posted and event flags set, by SINT, for the VM's census: keys such as
+     * "sint 2 message POSTED", "sint 2 message BUSY", "sint 3 event flag set" (a clear flag
+     * set), "... already set", "... off" (no SynIC or event page). Read under the lock the
+     * posting threads take, so the counts are consistent whichever thread posted.
+     */
+    public synchronized Map<String, Long> censusCounts() {
+        Map<String, Long> out = new TreeMap<>();
+        String[] flagKinds = {"set", "already set", "off"};
+        for (int sint = 0; sint < SINT_COUNT; sint++) {
+            for (PostResult r : PostResult.values()) {
+                if (posts[sint][r.ordinal()] != 0) {
+                    out.put("sint %d message %s".formatted(sint, r), posts[sint][r.ordinal()]);
+                }
+            }
+            for (int k = 0; k < flagKinds.length; k++) {
+                if (flags[sint][k] != 0) {
+                    out.put("sint %d event flag %s".formatted(sint, flagKinds[k]), flags[sint][k]);
+                }
+            }
+        }
+        return out;
     }
 
     /** Back to the reset state: pages unmapped and zeroed, registers 0. */

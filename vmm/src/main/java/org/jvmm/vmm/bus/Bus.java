@@ -79,6 +79,13 @@ public final class Bus {
         return out;
     }
 
+    /** The name the device owning {@code address} was registered with, or null if none does. */
+    public String ownerName(long address) {
+        Entry[] es = entries;
+        int i = find(es, address);
+        return i < 0 ? null : es[i].name;
+    }
+
     /** True if a device owns {@code address}. */
     public boolean isClaimed(long address) {
         return find(entries, address) >= 0;

@@ -12,6 +12,8 @@ import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.spi.ExitHandler;
 import org.jvmm.vmm.spi.MsrAnswer;
+import org.jvmm.vmm.stats.ExitCensus;
+import org.jvmm.vmm.stats.ExitReasons;
 
 /**
  * What one vCPU does with an exit: port I/O and MMIO to the buses, MSR exits to the
@@ -28,8 +30,10 @@ final class ExitDispatcher {
     private final Bus mmio;
     private final MsrRegistry msrs;
     private final ExitHandler[] handlers;
+    /** This vCPU's counts, or null when the machine keeps no census (the usual, cheaper case). */
+    private final ExitCensus census;
 
-    ExitDispatcher(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
+    ExitDispatcher(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, ExitCensus census) {
         this.index = index;
         this.vcpu = vcpu;
         this.run = run;
@@ -38,6 +42,7 @@ final class ExitDispatcher {
         this.mmio = routing.mmio();
         this.msrs = routing.msrs();
         this.handlers = routing.exitHandlers().toArray(ExitHandler[]::new);
+        this.census = census;
     }
 
     /**
@@ -45,6 +50,9 @@ final class ExitDispatcher {
      * Throws {@link VcpuException} for an exit nobody claims or a malformed one.
      */
     VmExitStatus handle(VcpuExit exit) {
+        if (census != null) {
+            count(exit);
+        }
         switch (exit) {
             case VcpuExit.Io io -> handleIo(io.port(), io.size(), io.isOut(),
                     Integer.toUnsignedLong(io.count()), io.dataOffset());
@@ -69,7 +77,35 @@ final class ExitDispatcher {
         return null;
     }
 
+    /** Counts the exits that {@link #handleIo} and {@link #handleMmio} do not count themselves. */
+    private void count(VcpuExit exit) {
+        switch (exit) {
+            case VcpuExit.Io io -> { }
+            case VcpuExit.Mmio m -> { }
+            case VcpuExit.MsrRead m -> census.msr(m.index(), false);
+            case VcpuExit.MsrWrite m -> census.msr(m.index(), true);
+            case VcpuExit.Hyperv h -> census.hyperv(h.type());
+            case VcpuExit.Hlt h -> census.exit(ExitReasons.HLT);
+            case VcpuExit.Shutdown s -> census.exit(ExitReasons.SHUTDOWN);
+            case VcpuExit.SystemEvent e -> census.exit(ExitReasons.SYSTEM_EVENT);
+            case VcpuExit.Interrupted i -> census.exit(ExitReasons.INTR);
+            case VcpuExit.InternalError e -> census.exit(ExitReasons.INTERNAL_ERROR);
+            case VcpuExit.FailEntry e -> census.exit(ExitReasons.FAIL_ENTRY);
+            case VcpuExit.Unknown u -> census.exit(u.reason());
+        }
+    }
+
+    /** Counts a KVM_EXIT_INTR (a kick) the loop handled without dispatching it. */
+    void countInterrupted() {
+        if (census != null) {
+            census.exit(ExitReasons.INTR);
+        }
+    }
+
     void handleIo(int port, int size, boolean out, long count, long offset) {
+        if (census != null) {
+            census.io(port, out);
+        }
         // size, count and offset are guest-influenced: the data must lie inside the mapping.
         if ((size != 1 && size != 2 && size != 4) || count == 0
                 || offset < 0 || offset > runSize || count * size > runSize - offset) {
@@ -88,6 +124,9 @@ final class ExitDispatcher {
     }
 
     void handleMmio(long gpa, int size, boolean isWrite, long data) {
+        if (census != null) {
+            census.mmio(mmio.ownerName(gpa), isWrite);
+        }
         if (size < 1 || size > 8) {
             throw new VcpuException(index, "malformed KVM_EXIT_MMIO: gpa 0x%x size %d".formatted(gpa, size));
         }

@@ -15,6 +15,8 @@ import org.jvmm.bindings.libc.SigSet;
 import org.jvmm.vmm.exit.ExitDecoder;
 import org.jvmm.vmm.exit.VcpuExit;
 import org.jvmm.vmm.kvm.Vcpu;
+import org.jvmm.vmm.stats.CountGroups;
+import org.jvmm.vmm.stats.ExitCensus;
 import org.jvmm.vmm.sys.Signals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,15 @@ public final class VcpuLoop {
     private final Vcpu vcpu;
     private final MemorySegment run;
     private final ExitDispatcher dispatcher;
+    /** Written only by the vCPU thread, inside run(); null when no census is kept. */
+    private final ExitCensus census;
+    /**
+     * The census as it stood when run() ended, or null before. The vCPU thread's counters are
+     * plain fields it alone touches; this volatile write (after the last count) and the
+     * controller's volatile read are the happens-before edge that makes the copy visible whole,
+     * so no counter is ever read while it is written.
+     */
+    private volatile CountGroups published;
 
     private final Object lock = new Object();
     /** What the controller asked for; read by the vCPU thread at the top of every iteration. */
@@ -53,15 +64,34 @@ public final class VcpuLoop {
     private long thread;
 
     public VcpuLoop(Vcpu vcpu, ExitRouting routing) {
-        this(vcpu.index(), vcpu, vcpu.kvmRun(), routing);
+        this(vcpu, routing, false);
+    }
+
+    /** With {@code census}, the loop counts its exits (see {@link #census()}). */
+    public VcpuLoop(Vcpu vcpu, ExitRouting routing, boolean census) {
+        this(vcpu.index(), vcpu, vcpu.kvmRun(), routing, census);
     }
 
     /** For tests: a loop over any {@code kvm_run}-shaped segment, without a real vCPU. */
-    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
+    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, boolean census) {
         this.index = index;
         this.vcpu = vcpu;
         this.run = Objects.requireNonNull(run);
-        this.dispatcher = new ExitDispatcher(index, vcpu, run, routing);
+        this.census = census ? new ExitCensus() : null;
+        this.dispatcher = new ExitDispatcher(index, vcpu, run, routing, this.census);
+    }
+
+    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
+        this(index, vcpu, run, routing, false);
+    }
+
+    /**
+     * The exits this loop saw, once {@link #run()} has returned: empty before that, and when the
+     * loop keeps no census. Any thread.
+     */
+    public CountGroups census() {
+        CountGroups c = published;
+        return c == null ? CountGroups.EMPTY : c;
     }
 
     public int index() {
@@ -108,6 +138,9 @@ public final class VcpuLoop {
             // kick can come now that thread is 0, so take the leftovers: a kick still pending
             // when the thread ends is delivered into the dying JVM thread and aborts the JVM.
             drainKicks();
+            if (census != null) {
+                published = census.snapshot();
+            }
             state = State.FINISHED;
         }
     }
@@ -157,6 +190,7 @@ public final class VcpuLoop {
         }
         VcpuExit exit = ExitDecoder.decode(r, run);
         if (exit == VcpuExit.INTERRUPTED) {
+            dispatcher.countInterrupted();
             run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 0);
             Signals.consumePending(sigScratch);
             return null;

@@ -60,6 +60,15 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
+     * KVM_GET_STATS_FD: a new fd from which KVM's binary statistics of this vCPU are read with
+     * pread (see {@link org.jvmm.vmm.stats.KvmStatsParser}); the caller closes it. Needs
+     * KVM_CAP_BINARY_STATS_FD (Linux 5.14).
+     */
+    public int getStatsFd() {
+        return Ioctls.call(fd, "KVM_GET_STATS_FD", KVM_GET_STATS_FD(), 0L, () -> "vcpu " + index);
+    }
+
+    /**
      * The whole vCPU mapping: {@code struct kvm_run} and, after it, the PIO data page and the
      * coalesced MMIO ring. Its size bounds every guest-influenced offset into it.
      */

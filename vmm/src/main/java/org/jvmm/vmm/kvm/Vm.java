@@ -19,6 +19,7 @@ import org.jvmm.bindings.kvm.kvm_msr_filter;
 import org.jvmm.bindings.kvm.kvm_msr_filter_range;
 import org.jvmm.bindings.kvm.kvm_pit_config;
 import org.jvmm.bindings.kvm.kvm_userspace_memory_region;
+import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.spi.MsrFilterRange;
 import org.jvmm.vmm.sys.Posix;
 
@@ -39,6 +40,15 @@ public final class Vm implements AutoCloseable {
 
     public int fd() {
         return fd;
+    }
+
+    /**
+     * KVM_GET_STATS_FD: a new fd from which KVM's binary statistics of this VM are read with
+     * pread (see {@link org.jvmm.vmm.stats.KvmStatsParser}); the caller closes it. Needs
+     * KVM_CAP_BINARY_STATS_FD (Linux 5.14).
+     */
+    public int getStatsFd() {
+        return Ioctls.call(fd, "KVM_GET_STATS_FD", KVM_GET_STATS_FD(), 0L, () -> "vm");
     }
 
     public Kvm kvm() {
@@ -207,7 +217,8 @@ public final class Vm implements AutoCloseable {
     public void setMsrFilter(List<MsrFilterRange> denied) {
         int max = KVM_MSR_FILTER_MAX_RANGES();
         if (denied.size() > max) {
-            throw new IllegalArgumentException("at most " + max + " MSR filter ranges, got " + denied.size());
+            // The ranges come from the user (--count-msrs) and from extensions together.
+            throw new VmmException("KVM takes at most " + max + " MSR filter ranges, this VM needs " + denied.size());
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment f = kvm_msr_filter.allocate(a);

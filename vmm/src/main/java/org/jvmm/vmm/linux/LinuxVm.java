@@ -21,6 +21,7 @@ import org.jvmm.vmm.machine.Machine;
 import org.jvmm.vmm.machine.MachineBuilder;
 import org.jvmm.vmm.memory.X86Layout;
 import org.jvmm.vmm.spi.VmExtension;
+import org.jvmm.vmm.stats.Census;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,8 +73,14 @@ public final class LinuxVm implements AutoCloseable {
      * @param in  console input for COM1, or null for none; end of input does not end the VM
      */
     public static LinuxVm create(LinuxVmConfig config, OutputStream out, InputStream in) {
+        return create(config, out, in, false);
+    }
+
+    /** As {@link #create(LinuxVmConfig, OutputStream, InputStream)}; with {@code census}, see {@link #census()}. */
+    public static LinuxVm create(LinuxVmConfig config, OutputStream out, InputStream in, boolean census) {
         LinuxVmLimits.check(config);
         MachineBuilder builder = Machine.builder()
+                .census(census)
                 .memorySize(config.memoryBytes())
                 .vcpus(config.cpus())
                 .irqchip(false) // PcPlatform creates it, with the PIT's speaker port in the kernel
@@ -233,6 +240,14 @@ public final class LinuxVm implements AutoCloseable {
         String detail = status.detail();
         int regs = detail.indexOf(" [");
         return LinuxVmExit.failed(what + ": " + (regs > 0 ? detail.substring(0, regs) : detail));
+    }
+
+    /**
+     * The VM's census once {@link #run} has returned, before {@link #close()}; needs a VM
+     * created with a census (see {@link Machine#census()}).
+     */
+    public Census census() {
+        return machine.census();
     }
 
     @Override

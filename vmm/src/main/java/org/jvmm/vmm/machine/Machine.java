@@ -19,7 +19,13 @@ import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRam;
+import org.jvmm.vmm.spi.CensusSink;
 import org.jvmm.vmm.spi.VmExtension;
+import org.jvmm.vmm.stats.Census;
+import org.jvmm.vmm.stats.CountGroups;
+import org.jvmm.vmm.stats.KvmStat;
+import org.jvmm.vmm.stats.KvmStatsException;
+import org.jvmm.vmm.stats.KvmStatsFd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,15 +63,19 @@ public final class Machine implements AutoCloseable {
     private final List<Vcpu> vcpus;
     private final List<VcpuLoop> loops;
     private final List<VmExtension> extensions;
+    private final boolean census;
     private final List<Thread> threads = new ArrayList<>();
     private final CompletableFuture<VmExitStatus> exit = new CompletableFuture<>();
     private VmExitStatus firstEnding;
     private int finished;
     private boolean started;
     private boolean closed;
+    /** System.nanoTime() at start() and when the last vCPU finished; guarded by this. */
+    private long startNanos;
+    private long endNanos;
 
     Machine(Kvm kvm, Vm vm, GuestRam ram, Bus pio, Bus mmio, List<Vcpu> vcpus, List<VcpuLoop> loops,
-            List<VmExtension> extensions) {
+            List<VmExtension> extensions, boolean census) {
         this.kvm = kvm;
         this.vm = vm;
         this.ram = ram;
@@ -74,6 +84,7 @@ public final class Machine implements AutoCloseable {
         this.vcpus = List.copyOf(vcpus);
         this.loops = List.copyOf(loops);
         this.extensions = List.copyOf(extensions);
+        this.census = census;
     }
 
     public static MachineBuilder builder() {
@@ -132,6 +143,7 @@ public final class Machine implements AutoCloseable {
             throw new IllegalStateException(closed ? "machine is closed" : "machine already started");
         }
         started = true;
+        startNanos = System.nanoTime();
         for (VcpuLoop loop : loops) {
             Thread t = Thread.ofPlatform().name("vcpu-" + loop.index()).daemon(true).unstarted(() -> runVcpu(loop));
             threads.add(t);
@@ -150,6 +162,7 @@ public final class Machine implements AutoCloseable {
                 toStop = loops;
             }
             if (finished == loops.size()) {
+                endNanos = System.nanoTime();
                 exit.complete(firstEnding != null ? firstEnding : status);
             }
         }
@@ -203,6 +216,64 @@ public final class Machine implements AutoCloseable {
             }
         }
         return awaitExit();
+    }
+
+    /**
+     * The VM's census (see {@link Census}): needs a machine built with {@code census(true)}, and a
+     * VM that has ended ({@link #awaitExit()} or {@link #stop()} returned), because the vCPU
+     * threads' counts are only read once their loops are over. Reads KVM's statistics now, so
+     * call it before {@link #close()}; if KVM has none, the census says why instead.
+     */
+    public Census census() {
+        if (!census) {
+            throw new IllegalStateException("this machine was built without a census");
+        }
+        if (!exit.isDone()) {
+            // isDone() reads what the last vCPU thread published by completing the future after
+            // its loop ended; before that, counters may still be changing.
+            throw new IllegalStateException("the census is taken after the VM has ended");
+        }
+        long wall;
+        synchronized (this) {
+            wall = endNanos - startNanos;
+            if (wall < 0 || endNanos == 0) {
+                wall = 0;
+            }
+        }
+        List<CountGroups.Builder> extra = new ArrayList<>();
+        loops.forEach(l -> extra.add(new CountGroups.Builder()));
+        CountGroups.Builder vmWide = new CountGroups.Builder();
+        CensusSink sink = (v, group, key, count) -> {
+            if (v >= 0 && v < extra.size()) {
+                extra.get(v).add(group, key, count);
+            } else {
+                vmWide.add(group, key, count);
+            }
+        };
+        extensions.forEach(e -> e.census(sink));
+        Optional<String> unavailable = Optional.empty();
+        List<Census.PerVcpu> per = new ArrayList<>();
+        for (VcpuLoop loop : loops) {
+            List<KvmStat> kvmStats = List.of();
+            if (unavailable.isEmpty()) {
+                try {
+                    Vcpu v = vcpus.get(loop.index());
+                    kvmStats = KvmStatsFd.read(v::getStatsFd, "vcpu " + loop.index()).stats();
+                } catch (KvmStatsException e) {
+                    unavailable = Optional.of(e.getMessage());
+                }
+            }
+            per.add(new Census.PerVcpu(loop.index(), loop.census().plus(extra.get(loop.index()).build()), kvmStats));
+        }
+        List<KvmStat> vmStats = List.of();
+        if (unavailable.isEmpty()) {
+            try {
+                vmStats = KvmStatsFd.read(vm::getStatsFd, "vm").stats();
+            } catch (KvmStatsException e) {
+                unavailable = Optional.of(e.getMessage());
+            }
+        }
+        return new Census(wall, per, vmWide.build(), vmStats, unavailable);
     }
 
     /** Stops the VM if needed and releases everything, in the order the class comment gives. */

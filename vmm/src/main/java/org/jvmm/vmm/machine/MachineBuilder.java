@@ -48,6 +48,7 @@ public final class MachineBuilder {
     private int vcpus = 1;
     private boolean irqchip = true;
     private boolean userSpaceMsrs;
+    private boolean census;
     private String device = Kvm.DEVICE;
     private final List<VmExtension> extensions = new ArrayList<>();
     private final List<MsrFilterRange> msrFilter = new ArrayList<>();
@@ -87,6 +88,15 @@ public final class MachineBuilder {
     /** Enables KVM_CAP_X86_USER_SPACE_MSR even with no MSR handler (unknown MSRs then #GP via the loop). */
     public MachineBuilder userSpaceMsrs(boolean enabled) {
         this.userSpaceMsrs = enabled;
+        return this;
+    }
+
+    /**
+     * With a census, each vCPU loop counts its exits and {@link Machine#census()} reports them
+     * with KVM's statistics at the VM's end; without (default), the loop counts nothing.
+     */
+    public MachineBuilder census(boolean enabled) {
+        this.census = enabled;
         return this;
     }
 
@@ -200,10 +210,10 @@ public final class MachineBuilder {
         ExitRouting routing = new ExitRouting(pio, mmio, msrs, exitHandlers);
         List<VcpuLoop> loops = new ArrayList<>();
         for (Vcpu vcpu : created) {
-            loops.add(new VcpuLoop(vcpu, routing));
+            loops.add(new VcpuLoop(vcpu, routing, census));
         }
         // Later registrations would be invisible to the built machine's routing copy.
         msrs = new MsrRegistry();
-        return new Machine(kvm, vm, ram, pio, mmio, created, loops, extensions);
+        return new Machine(kvm, vm, ram, pio, mmio, created, loops, extensions, census);
     }
 }

@@ -20,6 +20,8 @@ import org.jvmm.vmm.memory.GuestMemory;
  *   <li>for each vCPU, in index order: {@link #vcpuCreated} (per-vCPU KVM_ENABLE_CAP, which
  *       must precede KVM_SET_CPUID2, as QEMU does for Hyper-V), then {@link #contributeCpuid},
  *       then KVM_SET_CPUID2, then {@link #vcpuConfigured} (e.g. MSRs such as VP_INDEX).</li>
+ *   <li>{@link #census} when the VM's census is taken, after every vCPU loop has returned;
+ *       only for a machine built with a census.</li>
  *   <li>{@link #close} when the machine is torn down, after the vCPUs stopped.</li>
  * </ol>
  *
@@ -59,6 +61,14 @@ public interface VmExtension extends AutoCloseable {
     default List<byte[]> acpiDevices() {
         return List.of();
     }
+
+    /**
+     * Adds this extension's counts to the census. Called on the thread taking it, after every
+     * vCPU loop has returned: whatever a vCPU thread wrote before its loop returned is visible
+     * then (the machine's exit future orders it), so counters owned by vCPU threads need no
+     * synchronization; counters other threads update must be safe for concurrent use.
+     */
+    default void census(CensusSink sink) {}
 
     @Override
     default void close() {}

@@ -10,13 +10,15 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import org.jvmm.bindings.libc.ErrnoException;
 import org.jvmm.bindings.libc.LibC;
 
 /**
  * File-descriptor and mapping calls of the core. Most delegate to the bindings' {@link LibC};
- * the two LibC lacks ({@code ftruncate}, and {@code sigaction} for {@link Signals}) are linked here,
+ * the ones LibC lacks ({@code ftruncate}, {@code pread}, and {@code sigaction} for
+ * {@link Signals}) are linked here,
  * with the same conventions: failures throw the bindings' {@link ErrnoException}.
  */
 public final class Posix {
@@ -45,6 +47,40 @@ public final class Posix {
 
     private static final class Ftruncate {
         static final MethodHandle HANDLE = link("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    }
+
+    private static final class Pread {
+        static final MethodHandle HANDLE = link("pread",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ValueLayout.ADDRESS, JAVA_LONG, JAVA_LONG));
+    }
+
+    /**
+     * {@code pread(fd, buffer, size, offset)} until {@code buffer} is full. Throws on an error and
+     * on end of file before that, naming {@code what}.
+     */
+    public static void preadFully(int fd, MemorySegment buffer, long offset, String what) {
+        MemorySegment cs = capture();
+        long done = 0;
+        while (done < buffer.byteSize()) {
+            long r;
+            try {
+                r = (long) Pread.HANDLE.invokeExact(cs, fd, buffer.asSlice(done), buffer.byteSize() - done, offset + done);
+            } catch (Throwable t) {
+                throw new AssertionError("pread threw", t);
+            }
+            if (r < 0) {
+                int err = errno(cs);
+                if (err == 4) { // EINTR: nothing was read, try again
+                    continue;
+                }
+                throw new ErrnoException("pread(%s, 0x%x bytes at 0x%x)".formatted(what, buffer.byteSize() - done, offset + done), err);
+            }
+            if (r == 0) {
+                throw new ErrnoException("pread(%s): end of file at 0x%x, 0x%x bytes short"
+                        .formatted(what, offset + done, buffer.byteSize() - done), 5 /* EIO */);
+            }
+            done += r;
+        }
     }
 
     /** {@code open(path, flags)}; returns the fd. */
