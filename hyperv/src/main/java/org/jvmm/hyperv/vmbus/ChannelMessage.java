@@ -58,6 +58,58 @@ final class ChannelMessage {
         return m;
     }
 
+    /** OFFERCHANNEL: type and instance GUIDs @8 and @24, user data @60, relid @184, connection id @192. */
+    static final int OFFER_CHANNEL_SIZE = 196;
+    /** OPENCHANNEL: relid @8, open id @12, ring GPADL @16, target VP @20, downstream page offset @24. */
+    static final int OPEN_CHANNEL_SIZE = 28;
+    static final int CLOSE_CHANNEL_SIZE = 12;
+    static final int GPADL_TEARDOWN_SIZE = 16;
+
+    static byte[] offerChannel(byte[] type, byte[] instance, int relid, int connectionId) {
+        byte[] m = new byte[OFFER_CHANNEL_SIZE];
+        var b = le(m);
+        b.putInt(0, OFFER_CHANNEL).put(8, type).put(24, instance).putInt(184, relid).putInt(192, connectionId);
+        return m;
+    }
+
+    static byte[] openResult(int relid, int openId, int status) {
+        byte[] m = new byte[20];
+        le(m).putInt(0, OPEN_CHANNEL_RESULT).putInt(8, relid).putInt(12, openId).putInt(16, status);
+        return m;
+    }
+
+    static byte[] gpadlCreated(int relid, int gpadl, int status) {
+        byte[] m = new byte[20];
+        le(m).putInt(0, GPADL_CREATED).putInt(8, relid).putInt(12, gpadl).putInt(16, status);
+        return m;
+    }
+
+    static byte[] gpadlTorndown(int gpadl) {
+        byte[] m = new byte[12];
+        le(m).putInt(0, GPADL_TORNDOWN).putInt(8, gpadl);
+        return m;
+    }
+
+    /**
+     * A GUID in the byte order Windows and Linux (guid_t) store it: the first three fields
+     * little-endian, the last eight bytes as written.
+     */
+    static byte[] guid(String text) {
+        String hex = text.replace("-", "");
+        if (!text.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")) {
+            throw new IllegalArgumentException("not a GUID: " + text);
+        }
+        byte[] g = new byte[16];
+        var b = le(g);
+        b.putInt(0, (int) Long.parseLong(hex.substring(0, 8), 16));
+        b.putShort(4, (short) Integer.parseInt(hex.substring(8, 12), 16));
+        b.putShort(6, (short) Integer.parseInt(hex.substring(12, 16), 16));
+        for (int i = 0; i < 8; i++) {
+            g[8 + i] = (byte) Integer.parseInt(hex.substring(16 + 2 * i, 18 + 2 * i), 16);
+        }
+        return g;
+    }
+
     static byte[] versionResponse(boolean supported, int messageConnectionId) {
         byte[] m = new byte[VERSION_RESPONSE_SIZE];
         le(m).putInt(0, VERSION_RESPONSE).put(8, (byte) (supported ? 1 : 0)).putInt(12, messageConnectionId);

@@ -1,34 +1,55 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.hyperv.vmbus;
 
+import java.time.Clock;
 import java.util.List;
-import org.jvmm.hyperv.HvFeature;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.jvmm.hyperv.HvConfigException;
+import org.jvmm.hyperv.HvFeature;
 import org.jvmm.hyperv.kvm.HypervExtension;
 import org.jvmm.hyperv.synic.SintRoute;
 import org.jvmm.hyperv.synic.Synic;
+import org.jvmm.hyperv.vmbus.ic.Heartbeat;
+import org.jvmm.hyperv.vmbus.ic.Shutdown;
+import org.jvmm.hyperv.vmbus.ic.TimeSync;
 import org.jvmm.vmm.acpi.Aml;
 import org.jvmm.vmm.acpi.ResourceTemplate;
-import org.jvmm.vmm.spi.HandlerRegistry;
 import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.spi.CensusSink;
+import org.jvmm.vmm.spi.HandlerRegistry;
 import org.jvmm.vmm.spi.VmExtension;
 
 /**
- * VMBus for a jvmm guest: the ACPI device Linux's hv_vmbus binds to, and the {@link VmbusServer}
- * on the Hyper-V extension's message connections, answering through its SINT routes. Add it to
- * the machine after the {@link HypervExtension} it uses.
+ * VMBus for a jvmm guest: the ACPI device Linux's hv_vmbus binds to, the {@link VmbusServer} on
+ * the Hyper-V extension's message connections, answering through its SINT routes, and the
+ * integration services Hyper-V gives every guest: heartbeat, shutdown and time synchronisation
+ * (channels 1 to 3). Add it to the machine after the {@link HypervExtension} it uses.
  *
  * <p>Linux only looks for VMBus when it runs as a Hyper-V guest, which it does only with KVM's
  * own signature hidden (kvm=off), and its driver needs the SynIC (hv-synic, so hv-vpindex too):
- * {@link #create} refuses anything less with one line, as a user would want to hear it.
+ * {@link #create} refuses anything less with one line.
  */
 public final class VmbusExtension implements VmExtension {
-    private final HypervExtension hv;
-    private final VmbusServer server;
+    /** How often the heartbeat service asks the guest (Hyper-V's own period is a few seconds). */
+    static final long HEARTBEAT_MILLIS = 1000;
 
-    private VmbusExtension(HypervExtension hv) {
+    private final HypervExtension hv;
+    private final ScheduledExecutorService services;
+    private final Heartbeat heartbeat;
+    private final Shutdown shutdown = new Shutdown();
+    private final TimeSync timeSync;
+    private volatile VmbusServer server;
+
+    private VmbusExtension(HypervExtension hv, Clock clock) {
         this.hv = hv;
-        this.server = new VmbusServer(this::route, List.of());
+        this.services = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vmbus-services");
+            t.setDaemon(true);
+            return t;
+        });
+        this.heartbeat = new Heartbeat(services, HEARTBEAT_MILLIS);
+        this.timeSync = new TimeSync(clock);
     }
 
     /** VMBus on {@code hv}, which must have the SynIC and the KVM signature hidden. */
@@ -37,15 +58,29 @@ public final class VmbusExtension implements VmExtension {
             throw new HvConfigException("VMBus needs the Hyper-V SynIC: add hv-synic (with hv-vpindex), or"
                     + " <synic state='on'/> and <vpindex state='on'/> in libvirt XML");
         }
-        if (!!hv.effective().exposeKvm()) {
+        if (hv.effective().exposeKvm()) {
             throw new HvConfigException("VMBus needs KVM's signature hidden (kvm=off, or <kvm><hidden"
                     + " state='on'/></kvm>): a Linux guest that sees KVM never looks for VMBus");
         }
-        return new VmbusExtension(hv);
+        return new VmbusExtension(hv, Clock.systemUTC());
     }
 
+    /** The server, once the machine is built. */
     public VmbusServer server() {
         return server;
+    }
+
+    public Heartbeat heartbeat() {
+        return heartbeat;
+    }
+
+    public TimeSync timeSync() {
+        return timeSync;
+    }
+
+    /** Asks the guest to power off through its shutdown service; false when it cannot be asked. */
+    public boolean requestShutdown() {
+        return shutdown.request();
     }
 
     @Override
@@ -69,8 +104,13 @@ public final class VmbusExtension implements VmExtension {
 
     @Override
     public void registerHandlers(HandlerRegistry registry, GuestMemory memory) {
-        hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID, server);
-        hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID_4, server);
+        VmbusServer s = new VmbusServer(this::route, memory, List.of(heartbeat, shutdown, timeSync));
+        hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID, s);
+        hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID_4, s);
+        for (Channel c : s.channels()) {
+            hv.connections().addEventHandler(c.connectionId(), s::channelSignalled);
+        }
+        server = s;
     }
 
     private VmbusServer.Route route(int vpIndex, int sint) {
@@ -79,6 +119,11 @@ public final class VmbusExtension implements VmExtension {
             @Override
             public Synic.PostResult post(byte[] hvMessage) {
                 return r.post(hvMessage);
+            }
+
+            @Override
+            public int setEventFlag(int flag) {
+                return r.setEventFlag(flag);
             }
 
             @Override
@@ -93,8 +138,25 @@ public final class VmbusExtension implements VmExtension {
         };
     }
 
+    /** The VMBus side of {@code --stats}: the version agreed, heartbeats, ignored guest messages. */
+    @Override
+    public void census(CensusSink sink) {
+        VmbusServer s = server;
+        if (s == null) {
+            return;
+        }
+        sink.add(CensusSink.VM, "vmbus", "version " + (s.version() == 0 ? "none" : VmbusServer.versionName(s.version())), 1);
+        sink.add(CensusSink.VM, "vmbus", "heartbeats", heartbeat.beats());
+        sink.add(CensusSink.VM, "vmbus", "timesync answers", timeSync.answered());
+        s.ignored().forEach((why, n) -> sink.add(CensusSink.VM, "vmbus", "ignored " + why.name().toLowerCase(), n));
+    }
+
     @Override
     public void close() {
-        server.close();
+        services.shutdownNow();
+        VmbusServer s = server;
+        if (s != null) {
+            s.close();
+        }
     }
 }

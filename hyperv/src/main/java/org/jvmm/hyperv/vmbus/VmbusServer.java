@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +14,13 @@ import org.jvmm.hyperv.synic.HvMessageHandler;
 import org.jvmm.hyperv.synic.HvStatus;
 import org.jvmm.hyperv.synic.PostedMessage;
 import org.jvmm.hyperv.synic.Synic;
+import org.jvmm.vmm.memory.GuestMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host side of the VMBus connection: version negotiation, offers and unload, driven by the
- * channel messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), with
+ * The host side of the VMBus connection: version negotiation, channel offers, GPADLs, opening and
+ * closing channels, and unload, driven by the channel messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), with
  * host messages sent one at a time through a SynIC message route to the VP and SINT the guest
  * named in INITIATE_CONTACT (QEMU's hw/hyperv/vmbus.c works the same way: one message in flight,
  * the next after the guest's EOM).
@@ -40,6 +42,10 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
     static final int HV_MESSAGE_VMBUS = 1;
     /** Host messages queued behind the one in flight; a guest that floods gets INSUFFICIENT_BUFFERS. */
     static final int MAX_QUEUED = 64;
+    /** Channel n signals the host on connection id BASE + n (QEMU's VMBUS_CHAN_CONNECTION_OFFSET). */
+    public static final int CHANNEL_CONNECTION_BASE = 0x10000;
+    /** OPENCHANNEL_RESULT and GPADL_CREATED status for a refused request (Windows' STATUS_UNSUCCESSFUL). */
+    static final int STATUS_FAILED = 0xC0000001;
 
     /**
      * The versions accepted, newest first, as major << 16 | minor: what a Windows Server 2022
@@ -55,9 +61,12 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         Route open(int vpIndex, int sint);
     }
 
-    /** A route for 256-byte SynIC messages, one in flight at a time (see SintRoute). */
+    /** A route for 256-byte SynIC messages, one in flight at a time (see SintRoute), and event flags. */
     public interface Route extends AutoCloseable {
         Synic.PostResult post(byte[] hvMessage);
+
+        /** Sets event flag {@code flag} of the route's SINT and raises it (0, or a negative errno). */
+        int setEventFlag(int flag);
 
         /** Called once each time a message that had to wait for the guest's EOM is delivered. */
         void onDelivered(Runnable r);
@@ -70,20 +79,35 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
     public enum Ignored { SHORT, UNKNOWN_TYPE, NOT_CONNECTED, BAD_TARGET }
 
     private final Routes routes;
-    private final List<Offer> offers;
+    private final Gpadls gpadls;
+    private final GuestMemory memory;
+    private final List<Channel> channels = new ArrayList<>();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private final Map<Ignored, Integer> ignored = new EnumMap<>(Ignored.class);
     private final List<Integer> versionsAsked = new ArrayList<>();
+    /** Routes by (VP << 8 | SINT): the message route and those channels signal on. */
+    private final Map<Integer, Route> eventRoutes = new HashMap<>();
     private Route route;
+    private int messageSint;
     private int version;
     private boolean closed;
 
-    /** A channel offered to the guest (none yet: integration services come next). */
-    public record Offer(String name) {}
-
-    public VmbusServer(Routes routes, List<Offer> offers) {
+    /**
+     * A server offering one channel per device, relids from 1 in the order given, over guest
+     * memory {@code memory} (where GPADLs point).
+     */
+    public VmbusServer(Routes routes, GuestMemory memory, List<ChannelDevice> devices) {
         this.routes = Objects.requireNonNull(routes, "routes");
-        this.offers = List.copyOf(offers);
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.gpadls = new Gpadls(memory);
+        for (ChannelDevice d : devices) {
+            channels.add(new Channel(channels.size() + 1, d));
+        }
+    }
+
+    /** The channels, relid order. */
+    public List<Channel> channels() {
+        return List.copyOf(channels);
     }
 
     static int v(int major, int minor) {
@@ -120,8 +144,39 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
             case ChannelMessage.INITIATE_CONTACT -> initiateContact(p);
             case ChannelMessage.REQUEST_OFFERS -> {
                 if (connected()) {
-                    // No channels yet; each offer will be one OFFER_CHANNEL before this.
-                    return send(ChannelMessage.bare(ChannelMessage.ALL_OFFERS_DELIVERED));
+                    return requestOffers();
+                }
+            }
+            case ChannelMessage.GPADL_HEADER, ChannelMessage.GPADL_BODY -> {
+                if (connected()) {
+                    var done = type == ChannelMessage.GPADL_HEADER ? gpadls.header(p) : gpadls.body(p);
+                    if (done.isEmpty() && p.length < Gpadls.HEADER_FIXED) {
+                        ignored.merge(Ignored.SHORT, 1, Integer::sum);
+                    }
+                    if (done.isPresent()) {
+                        var o = done.get();
+                        return send(ChannelMessage.gpadlCreated(o.relid(), o.id(), o.created() ? 0 : STATUS_FAILED));
+                    }
+                }
+            }
+            case ChannelMessage.GPADL_TEARDOWN -> {
+                if (connected() && sized(p, ChannelMessage.GPADL_TEARDOWN_SIZE)) {
+                    int id = ChannelMessage.le(p).getInt(12);
+                    // A ring still open on this GPADL keeps working only until its channel closes.
+                    channels.stream().filter(c -> c.gpadlId() == id).forEach(Channel::close);
+                    if (gpadls.teardown(id)) {
+                        return send(ChannelMessage.gpadlTorndown(id));
+                    }
+                }
+            }
+            case ChannelMessage.OPEN_CHANNEL -> {
+                if (connected() && sized(p, ChannelMessage.OPEN_CHANNEL_SIZE)) {
+                    return openChannel(p);
+                }
+            }
+            case ChannelMessage.CLOSE_CHANNEL, ChannelMessage.RELID_RELEASED -> {
+                if (connected() && sized(p, ChannelMessage.CLOSE_CHANNEL_SIZE)) {
+                    channel(ChannelMessage.le(p).getInt(8)).ifPresent(Channel::close);
                 }
             }
             case ChannelMessage.UNLOAD -> {
@@ -129,6 +184,8 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
                     // The guest waits (polling its message page, up to 10 s in Linux) for this answer
                     // before it powers off or kexecs; from here on it is disconnected.
                     version = 0;
+                    channels.forEach(Channel::close);
+                    gpadls.clear();
                     return send(ChannelMessage.bare(ChannelMessage.UNLOAD_RESPONSE));
                 }
             }
@@ -137,6 +194,80 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
                     : Ignored.UNKNOWN_TYPE, m);
         }
         return HvStatus.SUCCESS;
+    }
+
+    private boolean sized(byte[] p, int size) {
+        if (p.length < size) {
+            ignored.merge(Ignored.SHORT, 1, Integer::sum);
+            return false;
+        }
+        return true;
+    }
+
+    private java.util.Optional<Channel> channel(int relid) {
+        return relid >= 1 && relid <= channels.size() ? java.util.Optional.of(channels.get(relid - 1))
+                : java.util.Optional.empty();
+    }
+
+    private int requestOffers() {
+        if (queue.size() + channels.size() >= MAX_QUEUED) {
+            return HvStatus.INSUFFICIENT_BUFFERS;
+        }
+        for (Channel c : channels) {
+            // Instance GUIDs are fixed per relid, so a guest sees the same devices on every boot.
+            byte[] instance = ChannelMessage.guid("%08x-6a76-6d6d-8000-000000000000".formatted(c.relid()));
+            send(ChannelMessage.offerChannel(ChannelMessage.guid(c.device().interfaceType()), instance,
+                    c.relid(), c.connectionId()));
+        }
+        return send(ChannelMessage.bare(ChannelMessage.ALL_OFFERS_DELIVERED));
+    }
+
+    private int openChannel(byte[] p) {
+        var b = ChannelMessage.le(p);
+        int relid = b.getInt(8);
+        int openId = b.getInt(12);
+        int gpadlId = b.getInt(16);
+        int targetVp = b.getInt(20);
+        int downstream = b.getInt(24);
+        boolean ok = false;
+        var c = channel(relid);
+        var g = gpadls.get(gpadlId);
+        if (c.isPresent() && g.isPresent() && g.get().relid() == relid) {
+            Route events = eventRoute(targetVp);
+            if (events != null) {
+                int flag = relid;
+                ok = c.get().open(memory, g.get(), downstream, () -> events.setEventFlag(flag));
+            }
+        }
+        return send(ChannelMessage.openResult(relid, openId, ok ? 0 : STATUS_FAILED));
+    }
+
+    /** The route to the VMBus SINT of VP {@code vp} for channel events, or null for a VP without one. */
+    private Route eventRoute(int vp) {
+        int key = (vp << 8) | messageSint;
+        Route r = eventRoutes.get(key);
+        if (r == null) {
+            try {
+                r = routes.open(vp, messageSint);
+            } catch (RuntimeException e) {
+                ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum);
+                return null;
+            }
+            eventRoutes.put(key, r);
+        }
+        return r;
+    }
+
+    /** HvSignalEvent on a channel's connection id: the guest wrote to that channel's ring. */
+    public void channelSignalled(int connectionId) {
+        Channel c;
+        synchronized (this) {
+            c = channel(connectionId - CHANNEL_CONNECTION_BASE).orElse(null);
+        }
+        // Outside the server's lock: the channel takes its own, and devices may take time.
+        if (c != null) {
+            c.guestSignalled();
+        }
     }
 
     private boolean connected() {
@@ -173,6 +304,8 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
             return;
         }
         route.onDelivered(this::delivered);
+        messageSint = sint;
+        eventRoutes.put((vp << 8) | sint, route);
         boolean ok = VERSIONS.contains(asked);
         if (ok) {
             version = asked;
@@ -238,10 +371,11 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
 
     private void dropRoute() {
         queue.clear();
-        if (route != null) {
-            route.close();
-            route = null;
-        }
+        channels.forEach(Channel::close);
+        gpadls.clear();
+        eventRoutes.values().forEach(Route::close);
+        eventRoutes.clear();
+        route = null;
     }
 
     @Override
@@ -251,8 +385,4 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         dropRoute();
     }
 
-    /** The channels offered once the guest asks (none yet). */
-    public List<Offer> offers() {
-        return offers;
-    }
 }

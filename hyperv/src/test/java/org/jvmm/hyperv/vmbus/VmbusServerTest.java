@@ -52,6 +52,14 @@ class VmbusServerTest {
             delivered.run();
         }
 
+        final List<Integer> flags = new ArrayList<>();
+
+        @Override
+        public int setEventFlag(int flag) {
+            flags.add(flag);
+            return 0;
+        }
+
         @Override
         public void onDelivered(Runnable r) {
             delivered = r;
@@ -76,7 +84,12 @@ class VmbusServerTest {
         FakeRoute r = new FakeRoute(vp, sint);
         routes.add(r);
         return r;
-    }, List.of());
+    }, memory(), List.of());
+
+    static org.jvmm.vmm.memory.GuestMemory memory() {
+        return org.jvmm.vmm.memory.GuestMemory.of(List.of(new org.jvmm.vmm.memory.GuestRegion(0,
+                java.lang.foreign.Arena.ofAuto().allocate(1 << 20, 4096))));
+    }
 
     static ByteBuffer le(byte[] b) {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.hyperv.vmbus;
+
+import java.util.Objects;
+import java.util.Optional;
+import org.jvmm.vmm.memory.GuestMemory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One offered VMBus channel: its relid and signalling connection id, the device behind it, and,
+ * while the guest has it open, the ring buffer pair in the GPADL it opened it with (the guest's
+ * send ring first, its receive ring from the page offset it named). Host to guest: a packet in the
+ * receive ring, then the channel's event flag (bit relid) on the guest's VMBus SINT. Guest to
+ * host: HvSignalEvent on the channel's connection id, after which the send ring is drained.
+ *
+ * <p>All state is guarded by this object's lock: the guest's signals arrive on vCPU threads, the
+ * devices' own sends on the VMBus service thread.
+ */
+public final class Channel {
+    private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
+    /** Packets drained per guest signal: a guest that keeps its ring full cannot hold a vCPU thread. */
+    static final int MAX_PACKETS_PER_SIGNAL = 256;
+
+    /** Raises the channel's event flag in the guest. */
+    @FunctionalInterface
+    interface Signal {
+        void raise();
+    }
+
+    private final int relid;
+    private final ChannelDevice device;
+    private RingBuffer fromGuest;
+    private RingBuffer toGuest;
+    private Signal signal;
+    private int gpadlId = -1;
+    private boolean broken;
+
+    Channel(int relid, ChannelDevice device) {
+        this.relid = relid;
+        this.device = Objects.requireNonNull(device);
+    }
+
+    public int relid() {
+        return relid;
+    }
+
+    /** The connection id the guest signals this channel on (HvSignalEvent). */
+    int connectionId() {
+        return VmbusServer.CHANNEL_CONNECTION_BASE + relid;
+    }
+
+    ChannelDevice device() {
+        return device;
+    }
+
+    public synchronized boolean isOpen() {
+        return fromGuest != null;
+    }
+
+    synchronized int gpadlId() {
+        return gpadlId;
+    }
+
+    /**
+     * OPENCHANNEL with ring GPADL {@code gpadl} split at {@code downstreamPages}: true when the
+     * split leaves both rings a control page and a data page and the channel was closed.
+     */
+    synchronized boolean open(GuestMemory memory, Gpadls.Gpadl gpadl, int downstreamPages, Signal signal) {
+        int total = gpadl.pfns().length;
+        if (fromGuest != null || downstreamPages < 2 || downstreamPages > total - 2) {
+            return false;
+        }
+        long[] pages = new long[total];
+        for (int i = 0; i < total; i++) {
+            pages[i] = gpadl.gpa(i);
+        }
+        fromGuest = new RingBuffer(memory, java.util.Arrays.copyOfRange(pages, 0, downstreamPages));
+        toGuest = new RingBuffer(memory, java.util.Arrays.copyOfRange(pages, downstreamPages, total));
+        this.signal = signal;
+        this.gpadlId = gpadl.id();
+        broken = false;
+        device.opened(this);
+        return true;
+    }
+
+    /** CLOSECHANNEL, RELID_RELEASED or an unload: the rings are forgotten. */
+    synchronized void close() {
+        if (fromGuest != null) {
+            fromGuest = null;
+            toGuest = null;
+            signal = null;
+            gpadlId = -1;
+            device.closed(this);
+        }
+    }
+
+    /**
+     * Sends {@code data} as one in-band packet; false when the channel is closed or broken, or the
+     * guest's receive ring is full (the caller tries again later: every service here repeats).
+     */
+    public synchronized boolean send(long transactionId, byte[] data) {
+        if (toGuest == null || broken) {
+            return false;
+        }
+        try {
+            Optional<Boolean> wake = toGuest.write(0, transactionId, data);
+            if (wake.isEmpty()) {
+                return false;
+            }
+            if (wake.get()) {
+                signal.raise();
+            }
+            return true;
+        } catch (RingBuffer.Corrupt e) {
+            breakOff(e);
+            return false;
+        }
+    }
+
+    /** The guest signalled the channel: hand every packet it wrote to the device. */
+    synchronized void guestSignalled() {
+        if (fromGuest == null || broken) {
+            return;
+        }
+        try {
+            for (int i = 0; i < MAX_PACKETS_PER_SIGNAL; i++) {
+                Optional<RingBuffer.Packet> p = fromGuest.read();
+                if (p.isEmpty()) {
+                    break;
+                }
+                device.received(this, p.get());
+                if (fromGuest == null) {
+                    return; // the device closed the channel
+                }
+            }
+            if (fromGuest.writerWaitsAndHasRoom()) {
+                signal.raise();
+            }
+        } catch (RingBuffer.Corrupt e) {
+            breakOff(e);
+        }
+    }
+
+    private void breakOff(RingBuffer.Corrupt e) {
+        broken = true;
+        LOG.warn("VMBus channel {} ({}): the guest corrupted its ring buffer ({}); the channel stops",
+                relid, device.name(), e.getMessage());
+    }
+
+    public String name() {
+        return device.name();
+    }
+}
