@@ -11,6 +11,7 @@ import java.util.Objects;
  *   <li>Ctrl-A x: quit jvmm; this and every later byte stay on the host</li>
  *   <li>Ctrl-A Ctrl-A: one Ctrl-A for the guest (shells use it for start-of-line)</li>
  *   <li>Ctrl-A h (or ?): a help line on the host</li>
+ *   <li>Ctrl-A s: ask the guest to shut down (through VMBus, when the VM has it)</li>
  *   <li>Ctrl-A and any other key: both are dropped, as QEMU drops an unknown command</li>
  * </ul>
  *
@@ -26,6 +27,9 @@ public final class EscapeKeys {
         void quit();
 
         void help();
+
+        /** Ctrl-A s; ignored where the VM has no way to ask its guest. */
+        default void shutdown() {}
     }
 
     private final Actions actions;
@@ -63,6 +67,7 @@ public final class EscapeKeys {
                     actions.quit();
                 }
                 case 'h', '?' -> actions.help();
+                case 's' -> actions.shutdown();
                 default -> { }   // an unknown command: dropped with its Ctrl-A
             }
         }

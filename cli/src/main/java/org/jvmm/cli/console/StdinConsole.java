@@ -23,12 +23,14 @@ import java.util.Optional;
  */
 public final class StdinConsole implements AutoCloseable {
     /** The help line, printed on Ctrl-A h and by {@link #announceKeys}. */
-    public static final String HELP = "console keys: Ctrl-A x quit (exit 130), Ctrl-A Ctrl-A send Ctrl-A, Ctrl-A h help";
+    public static final String HELP = "console keys: Ctrl-A x quit (exit 130), Ctrl-A s ask the guest to shut down"
+            + " (--vmbus), Ctrl-A Ctrl-A send Ctrl-A, Ctrl-A h help";
 
     private final InputStream input;
     private final Optional<RawTerminal> terminal;
     private final PrintWriter err;
     private Runnable quitAction;
+    private Runnable shutdownAction;
     private boolean quitEarly;
 
     StdinConsole(InputStream stdin, Optional<RawTerminal> terminal, PrintWriter err) {
@@ -81,6 +83,11 @@ public final class StdinConsole implements AutoCloseable {
         }
     }
 
+    /** What Ctrl-A s does (nothing until set). */
+    public synchronized void onShutdown(Runnable action) {
+        shutdownAction = action;
+    }
+
     private void printHelp() {
         err.println("jvmm: " + HELP);
         err.flush();
@@ -108,6 +115,20 @@ public final class StdinConsole implements AutoCloseable {
         @Override
         public void help() {
             printHelp();
+        }
+
+        @Override
+        public void shutdown() {
+            Runnable action;
+            synchronized (StdinConsole.this) {
+                action = shutdownAction;
+            }
+            if (action != null) {
+                action.run();
+            } else {
+                err.println("jvmm: Ctrl-A s: this VM has no way to ask its guest to shut down (run it with --vmbus)");
+                err.flush();
+            }
         }
     }
 }

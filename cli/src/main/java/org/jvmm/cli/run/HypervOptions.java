@@ -30,6 +30,12 @@ public final class HypervOptions {
                     + "needs hv-synic, hv-vpindex and kvm=off.")
     boolean vmbus;
 
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "30s",
+            description = "With --vmbus, how long SIGTERM (or Ctrl-A s) waits for the guest to power off "
+                    + "after asking it, before jvmm stops the VM and exits 143 (default: ${DEFAULT-VALUE}).")
+    java.time.Duration shutdownGrace;
+
     /**
      * The requested settings, or empty when none were asked for. QEMU's warnings (such as a
      * truncated vendor id) go to {@code warn}.

@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
             "  every key goes to the guest unechoed, Ctrl-C and Ctrl-Z included,",
             "  and the terminal is restored on exit. Pipes and files pass as they are.",
             "  Ctrl-A x        quit jvmm (exit status 130)",
+            "  Ctrl-A s        ask the guest to shut down (with --vmbus)",
             "  Ctrl-A Ctrl-A   send one Ctrl-A to the guest",
             "  Ctrl-A h        print these keys on stderr",
             "",
@@ -65,6 +66,8 @@ import picocli.CommandLine.Spec;
             "  6    the guest kernel panicked",
             "  124  --timeout expired",
             "  130  Ctrl-A x on the console (128 + SIGINT, as a shell reports Ctrl-C)",
+            "  143  SIGTERM stopped the VM (with --vmbus: after the guest did not power",
+            "       off within --shutdown-grace)",
         })
 public final class RunCommand implements Callable<Integer> {
     @Spec
@@ -129,6 +132,7 @@ public final class RunCommand implements Callable<Integer> {
                     + " --hv hv-vpindex,hv-synic,kvm=off");
         }
         List<VmExtension> extensions = new ArrayList<>();
+        VmbusExtension vmbus = null;
         if (hv.isPresent() && !HypervOptions.isEmpty(hv.get())) {
             HypervExtension extension;
             try (Kvm kvm = Kvm.open()) {
@@ -136,7 +140,8 @@ public final class RunCommand implements Callable<Integer> {
             }
             extensions.add(extension);
             if (hyperv.vmbus) {
-                extensions.add(VmbusExtension.create(extension));
+                vmbus = VmbusExtension.create(extension);
+                extensions.add(vmbus);
             }
         }
         if (stats.countMsrs != null) {
@@ -150,10 +155,18 @@ public final class RunCommand implements Callable<Integer> {
         // exit message below (or OneLineErrors' one line) prints in line mode.
         try (OutputStream out = console.open();
                 StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
-                LinuxVm vm = LinuxVm.create(config, out, stdin.input(), stats.enabled())) {
+                LinuxVm vm = LinuxVm.create(config, out, stdin.input(), stats.enabled());
+                GuestShutdown shutdown = vmbus == null ? null
+                        : new GuestShutdown(vmbus, vm, spec.commandLine().getErr(), hyperv.shutdownGrace)) {
             stdin.onQuit(() -> vm.quit("Ctrl-A x"));
+            if (shutdown != null) {
+                stdin.onShutdown(() -> shutdown.ask("Ctrl-A s"));
+            }
             stdin.announceKeys();
             exit = vm.run(Optional.ofNullable(timeout));
+            if (shutdown != null) {
+                shutdown.report(exit.kind() == LinuxVmExit.Kind.POWER_OFF);
+            }
             if (stats.enabled()) {
                 census = vm.census(); // before close: KVM's statistics are read from the live fds
             }

@@ -128,9 +128,12 @@ final class JvmmProcess implements AutoCloseable {
         }
     }
 
-    /** Asks jvmm to end as SIGTERM does. */
+    /**
+     * Sends jvmm SIGTERM. Through the process handle: Process.destroy() would also close this
+     * side of jvmm's stdout and stderr, and lose what jvmm prints while it ends.
+     */
     void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     int waitFor(Duration limit) throws InterruptedException {

@@ -162,6 +162,11 @@ public final class LinuxVm implements AutoCloseable {
         end(LinuxVmExit.quit(how));
     }
 
+    /** Stops the VM because the host asked jvmm to end (SIGTERM), from any thread: exit 143. */
+    public void terminate(String how) {
+        end(LinuxVmExit.terminated(how));
+    }
+
     /**
      * Records how the VM ends (first caller wins) and stops the vCPUs from a short-lived thread of
      * its own. Devices call this on a vCPU thread, and a vCPU loop must not be stopped from its

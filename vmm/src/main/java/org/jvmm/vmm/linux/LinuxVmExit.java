@@ -23,6 +23,8 @@ package org.jvmm.vmm.linux;
  *   <tr><td>QUIT</td><td>130</td><td>the host user stopped the VM ({@link LinuxVm#quit}, e.g. a
  *       console quit key): 128 + SIGINT, the code a shell reports for a program stopped by Ctrl-C,
  *       which is what the quit key replaces once Ctrl-C belongs to the guest</td></tr>
+ *   <tr><td>TERMINATED</td><td>143</td><td>SIGTERM ended the VM ({@link LinuxVm#terminate}): at
+ *       once, or after the guest did not power off in the grace it was given</td></tr>
  * </table>
  */
 public record LinuxVmExit(Kind kind, int exitCode, String message) {
@@ -30,8 +32,9 @@ public record LinuxVmExit(Kind kind, int exitCode, String message) {
     public static final int PANIC_CODE = 6;
     public static final int TIMEOUT_CODE = 124;
     public static final int QUIT_CODE = 130;
+    public static final int TERMINATED_CODE = 143;
 
-    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT, QUIT }
+    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT, QUIT, TERMINATED }
 
     public static LinuxVmExit reset(String how) {
         return new LinuxVmExit(Kind.RESET, 0, "guest reset (" + how + ")");
@@ -59,6 +62,10 @@ public record LinuxVmExit(Kind kind, int exitCode, String message) {
 
     public static LinuxVmExit quit(String how) {
         return new LinuxVmExit(Kind.QUIT, QUIT_CODE, "stopped by the user (" + how + ")");
+    }
+
+    public static LinuxVmExit terminated(String how) {
+        return new LinuxVmExit(Kind.TERMINATED, TERMINATED_CODE, "terminated (" + how + ")");
     }
 
     /** True for the endings the guest chose itself (reset, power off, debug exit). */
