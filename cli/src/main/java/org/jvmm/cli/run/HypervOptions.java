@@ -30,6 +30,11 @@ public final class HypervOptions {
                     + "needs hv-synic, hv-vpindex and kvm=off.")
     boolean vmbus;
 
+    @Option(names = "--balloon",
+            description = "With --vmbus, offer Hyper-V dynamic memory (hv_balloon): the guest's size can then "
+                    + "be changed while it runs (QMP 'balloon').")
+    boolean balloon;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "30s",
             description = "With --vmbus, how long SIGTERM (or Ctrl-A s) waits for the guest to power off "

@@ -127,6 +127,9 @@ public final class RunCommand implements Callable<Integer> {
         LinuxVmConfig config = settings.vm();
         Optional<HvConfig> hv = hyperv.resolve(domainSpec, w -> warnings.println("jvmm: warning: " + w));
         warnings.flush();
+        if (hyperv.balloon && !hyperv.vmbus) {
+            throw new RunInputException("--balloon is a VMBus device: add --vmbus");
+        }
         if (hyperv.vmbus && (hv.isEmpty() || HypervOptions.isEmpty(hv.get()))) {
             throw new RunInputException("--vmbus needs Hyper-V enlightenments: at least"
                     + " --hv hv-vpindex,hv-synic,kvm=off");
@@ -140,7 +143,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             extensions.add(extension);
             if (hyperv.vmbus) {
-                vmbus = VmbusExtension.create(extension);
+                vmbus = VmbusExtension.create(extension, hyperv.balloon);
                 extensions.add(vmbus);
             }
         }

@@ -13,6 +13,7 @@ import org.jvmm.hyperv.synic.Synic;
 import org.jvmm.hyperv.vmbus.ic.Heartbeat;
 import org.jvmm.hyperv.vmbus.ic.Shutdown;
 import org.jvmm.hyperv.vmbus.ic.TimeSync;
+import org.jvmm.hyperv.vmbus.balloon.DynamicMemory;
 import org.jvmm.vmm.acpi.Aml;
 import org.jvmm.vmm.acpi.ResourceTemplate;
 import org.jvmm.vmm.memory.GuestMemory;
@@ -24,7 +25,7 @@ import org.jvmm.vmm.spi.VmExtension;
  * VMBus for a jvmm guest: the ACPI device Linux's hv_vmbus binds to, the {@link VmbusServer} on
  * the Hyper-V extension's message connections, answering through its SINT routes, and the
  * integration services Hyper-V gives every guest: heartbeat, shutdown and time synchronisation
- * (channels 1 to 3). Add it to the machine after the {@link HypervExtension} it uses.
+ * (channels 1 to 3), and optionally dynamic memory (the balloon, channel 4). Add it to the machine after the {@link HypervExtension} it uses.
  *
  * <p>Linux only looks for VMBus when it runs as a Hyper-V guest, which it does only with KVM's
  * own signature hidden (kvm=off), and its driver needs the SynIC (hv-synic, so hv-vpindex too):
@@ -39,10 +40,14 @@ public final class VmbusExtension implements VmExtension {
     private final Heartbeat heartbeat;
     private final Shutdown shutdown = new Shutdown();
     private final TimeSync timeSync;
+    private final boolean withBalloon;
+    private volatile DynamicMemory balloon;
     private volatile VmbusServer server;
+    private volatile GuestMemory memory;
 
-    private VmbusExtension(HypervExtension hv, Clock clock) {
+    private VmbusExtension(HypervExtension hv, Clock clock, boolean withBalloon) {
         this.hv = hv;
+        this.withBalloon = withBalloon;
         this.services = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vmbus-services");
             t.setDaemon(true);
@@ -54,6 +59,11 @@ public final class VmbusExtension implements VmExtension {
 
     /** VMBus on {@code hv}, which must have the SynIC and the KVM signature hidden. */
     public static VmbusExtension create(HypervExtension hv) {
+        return create(hv, false);
+    }
+
+    /** As {@link #create(HypervExtension)}, with the dynamic-memory device (the balloon) as channel 4. */
+    public static VmbusExtension create(HypervExtension hv, boolean withBalloon) {
         if (!hv.enabled() || !hv.effective().has(HvFeature.SYNIC)) {
             throw new HvConfigException("VMBus needs the Hyper-V SynIC: add hv-synic (with hv-vpindex), or"
                     + " <synic state='on'/> and <vpindex state='on'/> in libvirt XML");
@@ -62,12 +72,17 @@ public final class VmbusExtension implements VmExtension {
             throw new HvConfigException("VMBus needs KVM's signature hidden (kvm=off, or <kvm><hidden"
                     + " state='on'/></kvm>): a Linux guest that sees KVM never looks for VMBus");
         }
-        return new VmbusExtension(hv, Clock.systemUTC());
+        return new VmbusExtension(hv, Clock.systemUTC(), withBalloon);
     }
 
     /** The server, once the machine is built. */
     public VmbusServer server() {
         return server;
+    }
+
+    /** The balloon, once the machine is built with one; empty otherwise. */
+    public java.util.Optional<DynamicMemory> balloon() {
+        return java.util.Optional.ofNullable(balloon);
     }
 
     public Heartbeat heartbeat() {
@@ -104,7 +119,13 @@ public final class VmbusExtension implements VmExtension {
 
     @Override
     public void registerHandlers(HandlerRegistry registry, GuestMemory memory) {
-        VmbusServer s = new VmbusServer(this::route, memory, List.of(heartbeat, shutdown, timeSync));
+        this.memory = memory;
+        List<ChannelDevice> devices = new java.util.ArrayList<>(List.of(heartbeat, shutdown, timeSync));
+        if (withBalloon) {
+            balloon = new DynamicMemory(memory, services);
+            devices.add(balloon);
+        }
+        VmbusServer s = new VmbusServer(this::route, memory, devices);
         hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID, s);
         hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID_4, s);
         for (Channel c : s.channels()) {
@@ -148,6 +169,11 @@ public final class VmbusExtension implements VmExtension {
         sink.add(CensusSink.VM, "vmbus", "version " + (s.version() == 0 ? "none" : VmbusServer.versionName(s.version())), 1);
         sink.add(CensusSink.VM, "vmbus", "heartbeats", heartbeat.beats());
         sink.add(CensusSink.VM, "vmbus", "timesync answers", timeSync.answered());
+        DynamicMemory b = balloon;
+        if (b != null) {
+            sink.add(CensusSink.VM, "vmbus", "balloon MiB given back", (memory.totalSize() - b.actualBytes()) >> 20);
+            sink.add(CensusSink.VM, "vmbus", "balloon messages refused", b.rejected());
+        }
         s.ignored().forEach((why, n) -> sink.add(CensusSink.VM, "vmbus", "ignored " + why.name().toLowerCase(), n));
     }
 

@@ -126,6 +126,20 @@ public final class GuestMemory {
         return out;
     }
 
+    /**
+     * Gives the host memory behind {@code [gpa, gpa+length)} back to the host (a balloon's use):
+     * {@code madvise(MADV_REMOVE)}, which frees the pages of a shared (anonymous or memfd)
+     * mapping, as punching a hole in its file would; the guest reads zeros there afterwards and
+     * the host commits new pages when it writes. Both ends must be page-aligned. Returns false
+     * when the kernel refuses (e.g. memory that is not a shared mapping), changing nothing.
+     */
+    public boolean discard(long gpa, long length) {
+        if ((gpa & 0xfff) != 0 || (length & 0xfff) != 0 || length <= 0) {
+            throw new IllegalArgumentException("discard of 0x%x+0x%x is not page-aligned".formatted(gpa, length));
+        }
+        return org.jvmm.vmm.sys.Posix.madvise(slice(gpa, length), org.jvmm.bindings.libc.LibC.MADV_REMOVE);
+    }
+
     public void fill(long gpa, long length, byte value) {
         slice(gpa, length).fill(value);
     }
