@@ -43,7 +43,8 @@ class VmbusLabTest {
     @Test
     void theBusComesUpAndTheIntegrationServicesBindAndBeat() throws Exception {
         JvmmProcess.Result r = JvmmProcess.run(BOOT, args(CMDLINE + run(
-                "dmesg | grep -E 'Vmbus version|IC version'; for d in /sys/bus/vmbus/devices/*; do"
+                "for i in $(seq 20); do [ $(ls /sys/bus/vmbus/devices | wc -l) -ge 3 ] && break; sleep 0.5; done;"
+                + " dmesg | grep -E 'Vmbus version|IC version'; for d in /sys/bus/vmbus/devices/*; do"
                 + " echo \"device $(cat $d/class_id) $(basename $(readlink $d/driver))\"; done; sleep 4"), "--stats"));
         String out = r.stdout();
         assertTrue(out.contains("hv_vmbus: Vmbus version:5.3"), out);
