@@ -13,12 +13,14 @@ import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.bus.IrqLine;
 import org.jvmm.vmm.cpu.VcpuLoop;
+import org.jvmm.vmm.cpu.VcpuTaskQueue;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRam;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.jvmm.vmm.spi.VmExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +59,7 @@ public final class Machine implements AutoCloseable {
     private final List<Vcpu> vcpus;
     private final List<VcpuLoop> loops;
     private final List<VmExtension> extensions;
+    private final VcpuTasks vcpuTasks;
     private final List<Thread> threads = new ArrayList<>();
     private final CompletableFuture<VmExitStatus> exit = new CompletableFuture<>();
     private VmExitStatus firstEnding;
@@ -65,7 +68,7 @@ public final class Machine implements AutoCloseable {
     private boolean closed;
 
     Machine(Kvm kvm, Vm vm, GuestRam ram, Bus pio, Bus mmio, List<Vcpu> vcpus, List<VcpuLoop> loops,
-            List<VmExtension> extensions) {
+            List<VmExtension> extensions, VcpuTasks vcpuTasks) {
         this.kvm = kvm;
         this.vm = vm;
         this.ram = ram;
@@ -74,6 +77,30 @@ public final class Machine implements AutoCloseable {
         this.vcpus = List.copyOf(vcpus);
         this.loops = List.copyOf(loops);
         this.extensions = List.copyOf(extensions);
+        this.vcpuTasks = vcpuTasks;
+    }
+
+    static VcpuTasks vcpuTasks(List<VcpuTaskQueue> queues) {
+        List<VcpuTaskQueue> copy = List.copyOf(queues);
+        return (index, task) -> {
+            if (index < 0 || index >= copy.size()) {
+                throw new IllegalArgumentException("no vCPU " + index + " (the machine has " + copy.size() + ")");
+            }
+            return copy.get(index).submit(task);
+        };
+    }
+
+    /**
+     * Runs {@code task} on vCPU {@code index}'s thread while it is outside the guest (see
+     * {@link VcpuTasks}); cancelled if the vCPU has ended or ends first.
+     */
+    public CompletableFuture<Void> runOnVcpu(int index, Runnable task) {
+        return vcpuTasks.runOnVcpu(index, task);
+    }
+
+    /** The same as {@link #runOnVcpu}, as the interface extensions get. */
+    public VcpuTasks vcpuTasks() {
+        return vcpuTasks;
     }
 
     public static MachineBuilder builder() {
@@ -202,6 +229,8 @@ public final class Machine implements AutoCloseable {
                 throw new VmmException("interrupted while joining " + t.getName());
             }
         }
+        // A vCPU that never started never closed its queue: nobody will run those tasks.
+        loops.forEach(l -> l.tasks().close());
         return awaitExit();
     }
 
