@@ -21,6 +21,7 @@ import org.jvmm.hyperv.synic.SintSignal;
 import org.jvmm.hyperv.synic.Synic;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.kvm.Vm;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +60,12 @@ public final class KvmSintRoutes implements AutoCloseable {
      * A route to SINT {@code sint} of {@code synic}'s VP. If the SynIC is off right now the route
      * raises nothing (QEMU sets up no GSI then either), but messages and flags still work.
      */
-    public synchronized SintRoute create(Synic synic, int sint) {
+    public synchronized SintRoute create(Synic synic, int sint, VcpuTasks vcpuTasks) {
         if (closed) {
             throw new IllegalStateException("SINT routes are closed");
         }
         if (!synic.enabled()) {
-            return new SintRoute(synic, sint, SintSignal.NONE);
+            return new SintRoute(synic, sint, SintSignal.NONE, vcpuTasks);
         }
         int gsi = FIRST_GSI;
         while (bindings.containsKey(gsi)) {
@@ -85,7 +86,7 @@ public final class KvmSintRoutes implements AutoCloseable {
                 release(theGsi);
             }
         };
-        holder[0] = new SintRoute(synic, sint, signal);
+        holder[0] = new SintRoute(synic, sint, signal, vcpuTasks);
         bindings.put(gsi, new Binding(synic.vpIndex(), sint, setFd, ackFd, holder[0]));
         try {
             commit();

@@ -55,7 +55,7 @@ public final class VcpuTaskQueue {
     }
 
     /** Cheap check for the vCPU loop's fast path. */
-    boolean hasPending() {
+    public boolean hasPending() {
         return nonEmpty;
     }
 
