@@ -9,17 +9,13 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.jvmm.bindings.kvm.fam.IrqRoutingBuffer;
-import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
-import org.jvmm.bindings.kvm.kvm_irq_routing_hv_sint;
-import org.jvmm.bindings.kvm.kvm_irq_routing_irqchip;
 import org.jvmm.bindings.kvm.kvm_irqfd;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.hyperv.synic.SintRoute;
 import org.jvmm.hyperv.synic.SintSignal;
 import org.jvmm.hyperv.synic.Synic;
 import org.jvmm.vmm.VmmException;
+import org.jvmm.vmm.kvm.IrqRoute;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.spi.VcpuTasks;
 import org.slf4j.Logger;
@@ -32,25 +28,19 @@ import org.slf4j.LoggerFactory;
  * EOI). One daemon thread ({@code hv-sint-ack}) waits on the resample fds and calls
  * {@link SintRoute#acked()}.
  *
- * <p>KVM_SET_GSI_ROUTING replaces the whole table, so every commit writes KVM's own default
- * routes first (x86 {@code default_routing}: GSI 0-15 to IOAPIC pin n and PIC pin n%8, 16-23 to
- * the IOAPIC), then the SINT routes at GSI 24 and up. That keeps the in-kernel irqchip's ISA
- * interrupts working. It assumes nothing else in the VMM sets GSI routes, which holds today.
+ * <p>The GSIs and their entries come from the VM's one {@link org.jvmm.vmm.kvm.GsiRouting}, which keeps KVM's
+ * defaults and every other user's routes in the table.
  */
 public final class KvmSintRoutes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KvmSintRoutes.class);
-    static final int FIRST_GSI = 24;
-    private static final int IRQCHIP_PIC_MASTER = 0;
-    private static final int IRQCHIP_PIC_SLAVE = 1;
-    private static final int IRQCHIP_IOAPIC = 2;
 
     private final Vm vm;
     /** GSI to route, for the routing table and the ack thread. */
-    private final Map<Integer, Binding> bindings = new TreeMap<>();
+    private final Map<Integer, Binding> bindings = new java.util.HashMap<>();
     private Thread ackThread;
     private volatile boolean closed;
 
-    private record Binding(int vpIndex, int sint, int setFd, int ackFd, SintRoute route) {}
+    private record Binding(IrqRoute gsiRoute, int setFd, int ackFd, SintRoute route) {}
 
     public KvmSintRoutes(Vm vm) {
         this.vm = vm;
@@ -67,13 +57,11 @@ public final class KvmSintRoutes implements AutoCloseable {
         if (!synic.enabled()) {
             return new SintRoute(synic, sint, SintSignal.NONE, vcpuTasks);
         }
-        int gsi = FIRST_GSI;
-        while (bindings.containsKey(gsi)) {
-            gsi++;
-        }
         int setFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
         int ackFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        int theGsi = gsi;
+        IrqRoute gsiRoute = vm.gsiRouting().allocate(
+                g -> new IrqRoute.Other(g, KVM_IRQ_ROUTING_HV_SINT(), synic.vpIndex(), sint));
+        int gsi = gsiRoute.gsi();
         SintRoute[] holder = new SintRoute[1];
         SintSignal signal = new SintSignal() {
             @Override
@@ -83,16 +71,16 @@ public final class KvmSintRoutes implements AutoCloseable {
 
             @Override
             public void close() {
-                release(theGsi);
+                release(gsi);
             }
         };
         holder[0] = new SintRoute(synic, sint, signal, vcpuTasks);
-        bindings.put(gsi, new Binding(synic.vpIndex(), sint, setFd, ackFd, holder[0]));
+        bindings.put(gsi, new Binding(gsiRoute, setFd, ackFd, holder[0]));
         try {
-            commit();
             irqfd(setFd, gsi, KVM_IRQFD_FLAG_RESAMPLE(), ackFd);
         } catch (RuntimeException e) {
             bindings.remove(gsi);
+            vm.gsiRouting().remove(gsiRoute);
             LibC.close(setFd);
             LibC.close(ackFd);
             throw e;
@@ -109,46 +97,12 @@ public final class KvmSintRoutes implements AutoCloseable {
         }
         try {
             irqfd(b.setFd(), gsi, KVM_IRQFD_FLAG_DEASSIGN(), 0);
-            if (!closed) {
-                commit();
-            }
+            vm.gsiRouting().remove(b.gsiRoute());
         } catch (VmmException e) {
             LOG.warn("releasing SINT route on GSI {}: {}", gsi, e.getMessage());
         } finally {
             LibC.close(b.setFd());
             LibC.close(b.ackFd());
-        }
-    }
-
-    /** KVM_SET_GSI_ROUTING with KVM's defaults plus every SINT route. */
-    private void commit() {
-        List<int[]> defaults = new ArrayList<>();
-        for (int gsi = 0; gsi < 24; gsi++) {
-            defaults.add(new int[] {gsi, IRQCHIP_IOAPIC, gsi});
-            if (gsi < 16) {
-                defaults.add(new int[] {gsi, gsi < 8 ? IRQCHIP_PIC_MASTER : IRQCHIP_PIC_SLAVE, gsi % 8});
-            }
-        }
-        try (Arena a = Arena.ofConfined()) {
-            IrqRoutingBuffer buf = IrqRoutingBuffer.allocate(a, defaults.size() + bindings.size());
-            int i = 0;
-            for (int[] d : defaults) {
-                MemorySegment e = buf.entry(i++);
-                kvm_irq_routing_entry.gsi(e, d[0]);
-                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
-                MemorySegment c = kvm_irq_routing_entry.u.irqchip(kvm_irq_routing_entry.u(e));
-                kvm_irq_routing_irqchip.irqchip(c, d[1]);
-                kvm_irq_routing_irqchip.pin(c, d[2]);
-            }
-            for (Map.Entry<Integer, Binding> b : bindings.entrySet()) {
-                MemorySegment e = buf.entry(i++);
-                kvm_irq_routing_entry.gsi(e, b.getKey());
-                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_HV_SINT());
-                MemorySegment s = kvm_irq_routing_entry.u.hv_sint(kvm_irq_routing_entry.u(e));
-                kvm_irq_routing_hv_sint.vcpu(s, b.getValue().vpIndex());
-                kvm_irq_routing_hv_sint.sint(s, b.getValue().sint());
-            }
-            vm.vmIoctl(KVM_SET_GSI_ROUTING(), buf.segment());
         }
     }
 
