@@ -126,9 +126,9 @@ public final class HvTestDevice implements BusDevice {
         System.arraycopy(msg.payload(), 0, m, 16, msg.payload().length);
         return switch (route.post(m)) {
             // As QEMU: the call succeeds once the message is staged; a busy slot or a missing page
-            // only shows later (BUSY is delivered after the guest's EOM).
-            case POSTED, BUSY, NO_PAGE -> HvStatus.SUCCESS;
-            case ROUTE_BUSY -> HvStatus.INSUFFICIENT_BUFFERS;
+            // only shows later, on the vCPU thread (BUSY is delivered after the guest's EOM).
+            case QUEUED, POSTED, BUSY, NO_PAGE -> HvStatus.SUCCESS;
+            case ROUTE_BUSY, STOPPED -> HvStatus.INSUFFICIENT_BUFFERS;
         };
     }
 

@@ -21,6 +21,7 @@ import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.spi.CensusSink;
 import org.jvmm.vmm.spi.HandlerRegistry;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.jvmm.vmm.spi.VmExtension;
 
 /**
@@ -51,6 +52,7 @@ public final class HypervExtension implements VmExtension {
     private HvExitHandler exitHandler;
     private GuestMemory memory;
     private KvmSintRoutes sintRoutes;
+    private VcpuTasks vcpuTasks;
 
     private HypervExtension(HvConfig effective, HostHvFacts host) {
         this.effective = effective;
@@ -128,10 +130,10 @@ public final class HypervExtension implements VmExtension {
      * route when done (the machine closes the rest).
      */
     public SintRoute sintRoute(int vpIndex, int sint) {
-        if (sintRoutes == null) {
+        if (sintRoutes == null || vcpuTasks == null) {
             throw new IllegalStateException("SINT routes need hv-synic and a built machine");
         }
-        return sintRoutes.create(synic(vpIndex), sint);
+        return sintRoutes.create(synic(vpIndex), sint, vcpuTasks);
     }
 
     /**
@@ -165,6 +167,8 @@ public final class HypervExtension implements VmExtension {
             return;
         }
         this.memory = memory;
+        // Messages reach a SynIC's page on its vCPU's thread (see SintRoute).
+        this.vcpuTasks = registry.vcpuTasks();
         // SynICs appear as vCPUs are created; the handler looks them up when exits arrive.
         exitHandler = new HvExitHandler(effective.has(HvFeature.SYNIC) ? this::synicOrNull : null,
                 new HvHypercalls(memory, connections), effective.has(HvFeature.SYNDBG));

@@ -7,20 +7,18 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import org.jvmm.bindings.kvm.fam.IrqRoutingBuffer;
-import org.jvmm.bindings.kvm.kvm_irq_routing_entry;
-import org.jvmm.bindings.kvm.kvm_irq_routing_hv_sint;
-import org.jvmm.bindings.kvm.kvm_irq_routing_irqchip;
 import org.jvmm.bindings.kvm.kvm_irqfd;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.hyperv.synic.SintRoute;
 import org.jvmm.hyperv.synic.SintSignal;
 import org.jvmm.hyperv.synic.Synic;
 import org.jvmm.vmm.VmmException;
+import org.jvmm.vmm.kvm.IrqRoute;
 import org.jvmm.vmm.kvm.Vm;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,126 +26,131 @@ import org.slf4j.LoggerFactory;
  * SINT routes in KVM, as QEMU's {@code hyperv_sint_route_new}: each route gets a GSI whose routing
  * entry is KVM_IRQ_ROUTING_HV_SINT {vcpu = VP index, sint}, and an eventfd bound to it with
  * KVM_IRQFD plus a resample eventfd that KVM signals when the guest acknowledges the SINT (EOM or
- * EOI). One daemon thread ({@code hv-sint-ack}) waits on the resample fds and calls
+ * EOI). One {@link SintAckPoller} thread ({@code hv-sint-ack}) waits on the resample fds and calls
  * {@link SintRoute#acked()}.
  *
- * <p>KVM_SET_GSI_ROUTING replaces the whole table, so every commit writes KVM's own default
- * routes first (x86 {@code default_routing}: GSI 0-15 to IOAPIC pin n and PIC pin n%8, 16-23 to
- * the IOAPIC), then the SINT routes at GSI 24 and up. That keeps the in-kernel irqchip's ISA
- * interrupts working. It assumes nothing else in the VMM sets GSI routes, which holds today.
+ * <p>The GSIs and their entries come from the VM's one {@link org.jvmm.vmm.kvm.GsiRouting}, which
+ * keeps KVM's defaults and every other user's routes in the table. Arguments are checked before
+ * anything is opened, and a create that fails half-way undoes what it did, fds included. Releasing
+ * a route goes: no more raises, irqfd deassigned, fd unwatched (the poller has let go of it when
+ * that returns), GSI entry removed, fds closed.
  */
 public final class KvmSintRoutes implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KvmSintRoutes.class);
-    static final int FIRST_GSI = 24;
-    private static final int IRQCHIP_PIC_MASTER = 0;
-    private static final int IRQCHIP_PIC_SLAVE = 1;
-    private static final int IRQCHIP_IOAPIC = 2;
 
     private final Vm vm;
-    /** GSI to route, for the routing table and the ack thread. */
-    private final Map<Integer, Binding> bindings = new TreeMap<>();
-    private Thread ackThread;
-    private volatile boolean closed;
-
-    private record Binding(int vpIndex, int sint, int setFd, int ackFd, SintRoute route) {}
+    private final SintAckPoller acks = new SintAckPoller("hv-sint-ack");
+    /** GSI to binding; guarded by this. */
+    private final Map<Integer, Binding> bindings = new HashMap<>();
+    private boolean closed;
 
     public KvmSintRoutes(Vm vm) {
         this.vm = vm;
     }
 
     /**
-     * A route to SINT {@code sint} of {@code synic}'s VP. If the SynIC is off right now the route
-     * raises nothing (QEMU sets up no GSI then either), but messages and flags still work.
+     * A route to SINT {@code sint} of {@code synic}'s VP, delivering messages on that VP's vCPU
+     * thread through {@code vcpuTasks}. If the SynIC is off right now the route raises nothing
+     * (QEMU sets up no GSI then either), but messages and flags still work.
+     *
+     * @throws IllegalArgumentException for a SINT outside 0..15, before anything is opened
      */
-    public synchronized SintRoute create(Synic synic, int sint) {
-        if (closed) {
-            throw new IllegalStateException("SINT routes are closed");
+    public SintRoute create(Synic synic, int sint, VcpuTasks vcpuTasks) {
+        if (sint < 0 || sint >= Synic.SINT_COUNT) {
+            throw new IllegalArgumentException("SINT " + sint + " is outside 0.." + (Synic.SINT_COUNT - 1));
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("SINT routes are closed");
+            }
         }
         if (!synic.enabled()) {
-            return new SintRoute(synic, sint, SintSignal.NONE);
+            return new SintRoute(synic, sint, SintSignal.NONE, vcpuTasks);
         }
-        int gsi = FIRST_GSI;
-        while (bindings.containsKey(gsi)) {
-            gsi++;
-        }
-        int setFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
-        int ackFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
-        int theGsi = gsi;
-        SintRoute[] holder = new SintRoute[1];
-        SintSignal signal = new SintSignal() {
-            @Override
-            public void raise() {
-                signal(setFd);
-            }
-
-            @Override
-            public void close() {
-                release(theGsi);
-            }
-        };
-        holder[0] = new SintRoute(synic, sint, signal);
-        bindings.put(gsi, new Binding(synic.vpIndex(), sint, setFd, ackFd, holder[0]));
+        Binding b = new Binding();
         try {
-            commit();
-            irqfd(setFd, gsi, KVM_IRQFD_FLAG_RESAMPLE(), ackFd);
-        } catch (RuntimeException e) {
-            bindings.remove(gsi);
-            LibC.close(setFd);
-            LibC.close(ackFd);
+            b.setFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+            b.ackFd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+            b.gsiRoute = vm.gsiRouting().allocate(
+                    g -> new IrqRoute.Other(g, KVM_IRQ_ROUTING_HV_SINT(), synic.vpIndex(), sint));
+            irqfd(b.setFd, b.gsiRoute.gsi(), KVM_IRQFD_FLAG_RESAMPLE(), b.ackFd);
+            b.irqfdAssigned = true;
+            b.route = new SintRoute(synic, sint, b, vcpuTasks);
+            acks.watch(b.ackFd, b.route::acked);
+            synchronized (this) {
+                if (closed) {
+                    throw new IllegalStateException("SINT routes are closed");
+                }
+                bindings.put(b.gsiRoute.gsi(), b);
+            }
+        } catch (RuntimeException | Error e) {
+            b.undo(e);
             throw e;
         }
-        startAckThread();
-        LOG.debug("SINT route vp {} sint {} on GSI {}", synic.vpIndex(), sint, gsi);
-        return holder[0];
+        LOG.debug("SINT route vp {} sint {} on GSI {}", synic.vpIndex(), sint, b.gsiRoute.gsi());
+        return b.route;
     }
 
-    private synchronized void release(int gsi) {
-        Binding b = bindings.remove(gsi);
-        if (b == null) {
-            return;
+    /** One route's KVM side; also its {@link SintSignal}. Fields are set once, during create. */
+    private final class Binding implements SintSignal {
+        int setFd = -1;
+        int ackFd = -1;
+        IrqRoute gsiRoute;
+        boolean irqfdAssigned;
+        SintRoute route;
+        /** Guarded by this binding: no raise writes to setFd once it may be closed. */
+        private boolean released;
+
+        @Override
+        public synchronized void raise() {
+            if (!released) {
+                signal(setFd);
+            }
         }
+
+        @Override
+        public void close() {
+            synchronized (KvmSintRoutes.this) {
+                bindings.remove(gsiRoute.gsi());
+            }
+            undo(null);
+        }
+
+        /** Takes back whatever was set up, in reverse; {@code cause} collects secondary failures. */
+        void undo(Throwable cause) {
+            synchronized (this) {
+                if (released) {
+                    return;
+                }
+                released = true;
+            }
+            if (irqfdAssigned) {
+                quietly(cause, () -> irqfd(setFd, gsiRoute.gsi(), KVM_IRQFD_FLAG_DEASSIGN(), 0));
+            }
+            if (ackFd >= 0) {
+                quietly(cause, () -> acks.unwatch(ackFd));
+            }
+            if (gsiRoute != null) {
+                quietly(cause, () -> vm.gsiRouting().remove(gsiRoute));
+            }
+            if (ackFd >= 0) {
+                quietly(cause, () -> LibC.close(ackFd));
+            }
+            if (setFd >= 0) {
+                quietly(cause, () -> LibC.close(setFd));
+            }
+        }
+    }
+
+    private static void quietly(Throwable cause, Runnable step) {
         try {
-            irqfd(b.setFd(), gsi, KVM_IRQFD_FLAG_DEASSIGN(), 0);
-            if (!closed) {
-                commit();
+            step.run();
+        } catch (RuntimeException e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            } else {
+                LOG.warn("releasing a SINT route: {}", e.getMessage());
             }
-        } catch (VmmException e) {
-            LOG.warn("releasing SINT route on GSI {}: {}", gsi, e.getMessage());
-        } finally {
-            LibC.close(b.setFd());
-            LibC.close(b.ackFd());
-        }
-    }
-
-    /** KVM_SET_GSI_ROUTING with KVM's defaults plus every SINT route. */
-    private void commit() {
-        List<int[]> defaults = new ArrayList<>();
-        for (int gsi = 0; gsi < 24; gsi++) {
-            defaults.add(new int[] {gsi, IRQCHIP_IOAPIC, gsi});
-            if (gsi < 16) {
-                defaults.add(new int[] {gsi, gsi < 8 ? IRQCHIP_PIC_MASTER : IRQCHIP_PIC_SLAVE, gsi % 8});
-            }
-        }
-        try (Arena a = Arena.ofConfined()) {
-            IrqRoutingBuffer buf = IrqRoutingBuffer.allocate(a, defaults.size() + bindings.size());
-            int i = 0;
-            for (int[] d : defaults) {
-                MemorySegment e = buf.entry(i++);
-                kvm_irq_routing_entry.gsi(e, d[0]);
-                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
-                MemorySegment c = kvm_irq_routing_entry.u.irqchip(kvm_irq_routing_entry.u(e));
-                kvm_irq_routing_irqchip.irqchip(c, d[1]);
-                kvm_irq_routing_irqchip.pin(c, d[2]);
-            }
-            for (Map.Entry<Integer, Binding> b : bindings.entrySet()) {
-                MemorySegment e = buf.entry(i++);
-                kvm_irq_routing_entry.gsi(e, b.getKey());
-                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_HV_SINT());
-                MemorySegment s = kvm_irq_routing_entry.u.hv_sint(kvm_irq_routing_entry.u(e));
-                kvm_irq_routing_hv_sint.vcpu(s, b.getValue().vpIndex());
-                kvm_irq_routing_hv_sint.sint(s, b.getValue().sint());
-            }
-            vm.vmIoctl(KVM_SET_GSI_ROUTING(), buf.segment());
         }
     }
 
@@ -170,67 +173,24 @@ public final class KvmSintRoutes implements AutoCloseable {
         }
     }
 
-    private void startAckThread() {
-        if (ackThread == null) {
-            ackThread = Thread.ofPlatform().name("hv-sint-ack").daemon(true).start(this::ackLoop);
-        }
-    }
-
-    /** Waits on every resample fd (re-reading the set every 50 ms) and passes acks on. */
-    private void ackLoop() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment counter = a.allocate(ValueLayout.JAVA_LONG);
-            while (!closed) {
-                List<Binding> now;
-                synchronized (this) {
-                    now = new ArrayList<>(bindings.values());
-                }
-                if (now.isEmpty()) {
-                    Thread.sleep(50);
-                    continue;
-                }
-                try (Arena round = Arena.ofConfined()) {
-                MemorySegment fds = round.allocate(LibC.POLLFD, now.size());
-                for (int i = 0; i < now.size(); i++) {
-                    MemorySegment p = fds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
-                    p.set(ValueLayout.JAVA_INT, 0, now.get(i).ackFd());
-                    p.set(ValueLayout.JAVA_SHORT, 4, LibC.POLLIN);
-                }
-                int n = LibC.pollOrErrno(fds, now.size(), 50);
-                for (int i = 0; n > 0 && i < now.size(); i++) {
-                    MemorySegment p = fds.asSlice(i * LibC.POLLFD.byteSize(), LibC.POLLFD.byteSize());
-                    if ((p.get(ValueLayout.JAVA_SHORT, 6) & LibC.POLLIN) != 0
-                            && LibC.readOrErrno(now.get(i).ackFd(), counter) == 8) {
-                        now.get(i).route().acked();
-                    }
-                }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            if (!closed) {
-                LOG.warn("SINT ack thread stopped: {}", e.getMessage());
-            }
-        }
-    }
-
     /** Closes every route and stops the ack thread; the VM fd must still be open. */
     @Override
     public void close() {
         List<Binding> all;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
             all = new ArrayList<>(bindings.values());
         }
-        all.forEach(b -> b.route().close());
-        Thread t = ackThread;
-        if (t != null) {
+        for (Binding b : all) {
             try {
-                t.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                b.route.close();
+            } catch (VmmException | IllegalStateException e) {
+                LOG.warn("closing SINT route on GSI {}: {}", b.gsiRoute.gsi(), e.getMessage());
             }
         }
+        acks.close();
     }
 }

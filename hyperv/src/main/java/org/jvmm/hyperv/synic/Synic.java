@@ -4,17 +4,19 @@ package org.jvmm.hyperv.synic;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Map;
 import java.util.TreeMap;
+import java.nio.ByteOrder;
 import org.jvmm.vmm.memory.GuestMemory;
 
 /**
  * The userspace half of one vCPU's synthetic interrupt controller, as QEMU's SynIC object in
  * hw/hyperv/hyperv.c: the SCONTROL/SIMP/SIEFP values KVM reported through SYNIC exits, the message
  * and event-flag pages they place, and host-to-guest delivery into them. KVM keeps the rest (SINT
- * registers, EOM, timers). Methods are synchronized: SYNIC exits arrive on the vCPU's thread while
- * devices post from theirs.
+ * registers, EOM, timers). Methods are synchronized: SYNIC exits and message posts run on the
+ * vCPU's thread, but event flags and queries come from device threads.
  *
  * <p>Message page: 16 slots of 256 bytes, one per SINT; header message_type u32 @0, payload_size
  * u8 @4, message_flags u8 @5 (bit 0 msg_pending), port/sender id u64 @8, payload @16.
@@ -30,6 +32,10 @@ public final class Synic {
     private static final long ENABLE = 1;
     private static final long PAGE_MASK = ~0xFFFL;
     private static final VarHandle WORD = JAVA_LONG.varHandle();
+    private static final ValueLayout.OfInt LE_ALIGNED_INT = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** message_type, and the header word holding message_flags; guest pages are little-endian. */
+    private static final VarHandle TYPE = LE_ALIGNED_INT.varHandle();
+    private static final VarHandle HEADER_WORD = LE_ALIGNED_INT.varHandle();
 
     /** Outcome of {@link #postMessage}, QEMU's 0 / -EAGAIN / -ENXIO. */
     public enum PostResult {
@@ -43,7 +49,11 @@ public final class Synic {
          * (From {@link SintRoute#post} only.) The route already holds a message waiting for the
          * guest's EOM: one message in flight per route, QEMU's -EAGAIN from hyperv_post_msg.
          */
-        ROUTE_BUSY
+        ROUTE_BUSY,
+        /** (From {@link SintRoute#post} only.) Staged; the vCPU thread puts it in the slot. */
+        QUEUED,
+        /** (From {@link SintRoute#post} only.) The VP's vCPU has ended: nothing can deliver it. */
+        STOPPED
     }
 
     private final int vpIndex;
@@ -107,6 +117,15 @@ public final class Synic {
      * Puts {@code message} (a 256-byte hv_message) into slot {@code sint} and calls {@code raise}
      * (QEMU's {@code cpu_post_msg}). If the slot's message_type is not 0 the guest has not consumed
      * the previous message: msg_pending is set in that slot so the guest writes EOM when done.
+     *
+     * <p>Call it on this VP's vCPU thread, outside KVM_RUN (see {@link SintRoute}): the guest on
+     * this vCPU is then not running, and KVM writes its own timer messages into the same slots only
+     * from that thread, inside KVM_RUN. The slot is still touched with atomics, because a hostile
+     * guest can point the SIMP of another vCPU at this page and write it from there: the pending
+     * flag is an atomic OR followed by a second look at message_type (with the guest's own order,
+     * clear message_type, barrier, read msg_pending, one of the two sides sees the other's write,
+     * so an EOM is never lost), and message_type is claimed by compare-and-set after the body is
+     * written. What such a guest still can do is garble its own messages; jvmm's state stays sound.
      */
     public synchronized PostResult postMessage(int sint, byte[] message, Runnable raise) {
         checkSint(sint);
@@ -118,21 +137,35 @@ public final class Synic {
             posts[sint][PostResult.NO_PAGE.ordinal()]++;
             return PostResult.NO_PAGE;
         }
-        MemorySegment slot = page.asSlice((long) sint * SLOT_SIZE, SLOT_SIZE);
-        if (slot.get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0) != 0) {
-            byte flags = slot.get(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET);
-            slot.set(java.lang.foreign.ValueLayout.JAVA_BYTE, MESSAGE_FLAGS_OFFSET, (byte) (flags | MESSAGE_FLAG_PENDING));
-            posts[sint][PostResult.BUSY.ordinal()]++;
-            return PostResult.BUSY;
+        long slot = (long) sint * SLOT_SIZE;
+        int type = MemorySegment.ofArray(message).get(GuestMemory.LE_INT, 0);
+        // Two rounds: the second only runs when a guest wrote the slot from another vCPU between
+        // our look and our claim; if it keeps doing that, the message waits for its EOM.
+        for (int round = 0; round < 2; round++) {
+            if ((int) TYPE.getVolatile(page, slot) != 0 && markPendingIfStillBusy(page, slot)) {
+                posts[sint][PostResult.BUSY.ordinal()]++;
+                return PostResult.BUSY;
+            }
+            // Body first (flags included: a new message starts with msg_pending clear), type last,
+            // so a guest polling the slot never sees a half-written message.
+            page.asSlice(slot + 4, SLOT_SIZE - 4).copyFrom(MemorySegment.ofArray(message).asSlice(4));
+            if (TYPE.compareAndSet(page, slot, 0, type)) {
+                raise.run();
+                posts[sint][PostResult.POSTED.ordinal()]++;
+                return PostResult.POSTED;
+            }
         }
-        // The type goes last so a guest polling the slot never sees a half-written message.
-        slot.asSlice(4).copyFrom(MemorySegment.ofArray(message).asSlice(4));
-        VarHandle.releaseFence();
-        slot.set(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0,
-                MemorySegment.ofArray(message).get(org.jvmm.vmm.memory.GuestMemory.LE_INT, 0));
-        raise.run();
-        posts[sint][PostResult.POSTED.ordinal()]++;
-        return PostResult.POSTED;
+        markPendingIfStillBusy(page, slot);
+        posts[sint][PostResult.BUSY.ordinal()]++;
+        return PostResult.BUSY;
+    }
+
+    /** Sets msg_pending, then looks again: false if the guest emptied the slot meanwhile. */
+    private static boolean markPendingIfStillBusy(MemorySegment page, long slot) {
+        // message_flags is byte 5: bits 8-15 of the little-endian int at offset 4 (payload_size,
+        // message_flags, reserved[2]); atomic access on a MemorySegment needs an aligned int.
+        HEADER_WORD.getAndBitwiseOr(page, slot + 4, (int) MESSAGE_FLAG_PENDING << 8);
+        return (int) TYPE.getVolatile(page, slot) != 0;
     }
 
     /**

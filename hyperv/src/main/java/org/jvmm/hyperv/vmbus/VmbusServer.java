@@ -338,16 +338,19 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
             Synic.PostResult r = route.post(queue.peek());
             switch (r) {
                 case POSTED -> queue.poll();
-                case BUSY -> {
-                    queue.poll(); // the route holds it until the guest's EOM, then calls delivered()
+                case QUEUED, BUSY -> {
+                    // The route holds it until it is in the guest's slot (on the target vCPU's
+                    // thread, after the guest's EOM if the slot is full), then calls delivered().
+                    queue.poll();
                     return;
                 }
                 case ROUTE_BUSY -> {
                     return;
                 }
-                case NO_PAGE -> {
-                    // The guest took its message page away: what it cannot receive is dropped.
-                    LOG.debug("VMBus: the guest has no SynIC message page; {} host message(s) dropped", queue.size());
+                case NO_PAGE, STOPPED -> {
+                    // The guest took its message page away, or its vCPU ended: what it cannot
+                    // receive is dropped.
+                    LOG.debug("VMBus: host messages cannot be delivered ({}); {} dropped", r, queue.size());
                     queue.clear();
                     return;
                 }

@@ -20,6 +20,7 @@ import org.jvmm.hyperv.synic.HvStatus;
 import org.jvmm.hyperv.synic.SintRoute;
 import org.jvmm.hyperv.synic.SintSignal;
 import org.jvmm.hyperv.synic.Synic;
+import org.jvmm.vmm.cpu.VcpuTaskQueue;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRegion;
 
@@ -36,6 +37,8 @@ class HvTestDeviceTest {
     final AtomicInteger raised = new AtomicInteger();
     final List<SintRoute> routes = new ArrayList<>();
     final AtomicInteger closedSignals = new AtomicInteger();
+    /** vCPU 0's tasks; the test runs them where the vCPU loop would, before re-entering the guest. */
+    final VcpuTaskQueue vcpu0 = new VcpuTaskQueue(0);
 
     @BeforeEach
     void setUp() {
@@ -57,7 +60,7 @@ class HvTestDeviceTest {
                 public void close() {
                     closedSignals.incrementAndGet();
                 }
-            });
+            }, (index, task) -> vcpu0.submit(task));
             routes.add(r);
             return r;
         });
@@ -85,6 +88,7 @@ class HvTestDeviceTest {
         kvm_hyperv_exit.u.hcall.input(c, input);
         kvm_hyperv_exit.u.hcall.params(c, 0, param);
         exits.handle(0, hv);
+        vcpu0.runPending();
         return kvm_hyperv_exit.u.hcall.result(c);
     }
 
@@ -114,10 +118,14 @@ class HvTestDeviceTest {
         assertEquals(HvStatus.INSUFFICIENT_BUFFERS, post(9, 0x43, 0x3333));
         // An ack while the slot is still full changes nothing.
         routes.get(0).acked();
+        vcpu0.runPending();
         assertTrue(routes.get(0).hasWaitingMessage());
-        // The guest consumes the message and writes EOM: KVM acks, the waiting message goes in.
+        // The guest consumes the message and writes EOM: KVM acks, the waiting message goes in
+        // on the vCPU thread, before the guest runs again.
         memory.writeInt(0x10000 + 512, 0);
         routes.get(0).acked();
+        assertEquals(0, memory.readInt(0x10000 + 512), "nothing is written from the ack thread");
+        vcpu0.runPending();
         assertFalse(routes.get(0).hasWaitingMessage());
         assertEquals(0x42, memory.readInt(0x10000 + 512));
         assertEquals(0x2222, memory.readInt(0x10000 + 512 + 16));

@@ -82,9 +82,14 @@ class HvCensusTest {
         synic.apply();
         byte[] message = new byte[Synic.SLOT_SIZE];
         message[0] = 1;
-        try (SintRoute route = new SintRoute(synic, 5, SintSignal.NONE)) {
-            assertEquals(Synic.PostResult.POSTED, route.post(message));
-            assertEquals(Synic.PostResult.BUSY, route.post(message)); // now waits in the route
+        // Deliveries run at once here, as if posted from the target vCPU's own thread.
+        org.jvmm.vmm.spi.VcpuTasks inline = (index, task) -> {
+            task.run();
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        };
+        try (SintRoute route = new SintRoute(synic, 5, SintSignal.NONE, inline)) {
+            assertEquals(Synic.PostResult.QUEUED, route.post(message)); // into the slot
+            assertEquals(Synic.PostResult.QUEUED, route.post(message)); // slot busy: waits in the route
             assertEquals(Synic.PostResult.ROUTE_BUSY, route.post(message));
         }
         assertEquals(Map.of("sint 5 message POSTED", 1L, "sint 5 message BUSY", 1L, "sint 5 message ROUTE_BUSY", 1L),

@@ -55,6 +55,7 @@ public final class VcpuLoop {
      * so no counter is ever read while it is written.
      */
     private volatile CountGroups published;
+    private final VcpuTaskQueue tasks;
 
     private final Object lock = new Object();
     /** What the controller asked for; read by the vCPU thread at the top of every iteration. */
@@ -62,6 +63,8 @@ public final class VcpuLoop {
     private volatile State state = State.RUNNING;
     /** pthread of the vCPU thread while it may be inside KVM_RUN, else 0; guarded by lock. */
     private long thread;
+    /** The same thread as a Java thread, null when {@link #thread} is 0; guarded by lock. */
+    private Thread javaThread;
 
     public VcpuLoop(Vcpu vcpu, ExitRouting routing) {
         this(vcpu, routing, false);
@@ -69,20 +72,40 @@ public final class VcpuLoop {
 
     /** With {@code census}, the loop counts its exits (see {@link #census()}). */
     public VcpuLoop(Vcpu vcpu, ExitRouting routing, boolean census) {
-        this(vcpu.index(), vcpu, vcpu.kvmRun(), routing, census);
+        this(vcpu, routing, new VcpuTaskQueue(vcpu.index()), census);
+    }
+
+    /**
+     * A loop that runs the tasks of {@code tasks} on its thread between guest entries, and with
+     * {@code census} counts its exits.
+     */
+    public VcpuLoop(Vcpu vcpu, ExitRouting routing, VcpuTaskQueue tasks, boolean census) {
+        this(vcpu.index(), vcpu, vcpu.kvmRun(), routing, tasks, census);
     }
 
     /** For tests: a loop over any {@code kvm_run}-shaped segment, without a real vCPU. */
     VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, boolean census) {
+        this(index, vcpu, run, routing, new VcpuTaskQueue(index), census);
+    }
+
+    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
+        this(index, vcpu, run, routing, false);
+    }
+
+    private VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, VcpuTaskQueue tasks,
+            boolean census) {
         this.index = index;
         this.vcpu = vcpu;
         this.run = Objects.requireNonNull(run);
         this.census = census ? new ExitCensus() : null;
         this.dispatcher = new ExitDispatcher(index, vcpu, run, routing, this.census);
+        this.tasks = Objects.requireNonNull(tasks);
+        tasks.kick(this::kickForTask);
     }
 
-    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
-        this(index, vcpu, run, routing, false);
+    /** The tasks this vCPU's thread runs outside KVM_RUN (see {@link org.jvmm.vmm.spi.VcpuTasks}). */
+    public VcpuTaskQueue tasks() {
+        return tasks;
     }
 
     /**
@@ -114,8 +137,13 @@ public final class VcpuLoop {
             vcpu.setSignalMask(Signals.blockKickInCurrentThread());
             synchronized (lock) {
                 thread = Signals.currentThread();
+                javaThread = Thread.currentThread();
             }
             while (true) {
+                // Before every entry: a task queued while the vCPU was in the guest kicked it out.
+                if (tasks.hasPending()) {
+                    tasks.runPending();
+                }
                 if (requested != State.RUNNING) {
                     VmExitStatus s = honourRequest();
                     if (s != null) {
@@ -133,7 +161,11 @@ public final class VcpuLoop {
         } finally {
             synchronized (lock) {
                 thread = 0;
+                javaThread = null;
             }
+            // After thread is 0 no kick comes; tasks queued from now on are refused, those left
+            // are cancelled, so nobody waits for a thread that will never run them.
+            tasks.close();
             // A kick sent while the thread was outside KVM_RUN stays pending (blocked). No new
             // kick can come now that thread is 0, so take the leftovers: a kick still pending
             // when the thread ends is delivered into the dying JVM thread and aborts the JVM.
@@ -258,6 +290,20 @@ public final class VcpuLoop {
             if (thread != 0) {
                 // Sound: the thread is alive while thread != 0 (cleared under this lock before it
                 // leaves run()), and kvm_run stays mapped until the vCPU is closed after the join.
+                run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
+                Signals.kick(thread);
+            }
+        }
+    }
+
+    /**
+     * Kicks the vCPU out of KVM_RUN so it runs a newly queued task. Not needed on the vCPU's own
+     * thread (it runs the queue before it enters again), nor before it starts or after it ends.
+     */
+    private void kickForTask() {
+        synchronized (lock) {
+            if (thread != 0 && Thread.currentThread() != javaThread) {
+                // Sound for the same reason as in request(): the thread and kvm_run are alive.
                 run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
                 Signals.kick(thread);
             }

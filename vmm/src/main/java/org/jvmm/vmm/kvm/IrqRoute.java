@@ -2,16 +2,31 @@
 package org.jvmm.vmm.kvm;
 
 /**
- * One GSI routing entry for KVM_SET_GSI_ROUTING: GSI {@code gsi} goes either to pin {@code pin}
- * of in-kernel irqchip {@code irqchip} (0 = master PIC, 1 = slave PIC, 2 = IOAPIC), or, for an
- * MSI route, is delivered as the message {@code msiAddress}/{@code msiData}.
+ * One GSI routing entry of KVM's table ({@code struct kvm_irq_routing_entry}); several entries may
+ * share a GSI (KVM's defaults route ISA GSIs to both the PIC and the IOAPIC). Routes are added
+ * through the VM's single {@link GsiRouting}.
  */
-public record IrqRoute(int gsi, boolean msi, int irqchip, int pin, long msiAddress, int msiData) {
-    public static IrqRoute irqchip(int gsi, int irqchip, int pin) {
-        return new IrqRoute(gsi, false, irqchip, pin, 0, 0);
+public sealed interface IrqRoute {
+    int gsi();
+
+    /** Pin {@code pin} of in-kernel irqchip {@code irqchip} (0 master PIC, 1 slave PIC, 2 IOAPIC). */
+    record Irqchip(int gsi, int irqchip, int pin) implements IrqRoute {}
+
+    /** Delivered as the MSI {@code address}/{@code data}. */
+    record Msi(int gsi, long address, int data) implements IrqRoute {}
+
+    /**
+     * Any other KVM routing type, for extensions the core knows nothing of: {@code type} is the
+     * KVM_IRQ_ROUTING_* value, {@code word0}/{@code word1} the first two u32s of the entry's union
+     * (for KVM_IRQ_ROUTING_HV_SINT: the VP index and the SINT).
+     */
+    record Other(int gsi, int type, int word0, int word1) implements IrqRoute {}
+
+    static IrqRoute irqchip(int gsi, int irqchip, int pin) {
+        return new Irqchip(gsi, irqchip, pin);
     }
 
-    public static IrqRoute msi(int gsi, long address, int data) {
-        return new IrqRoute(gsi, true, 0, 0, address, data);
+    static IrqRoute msi(int gsi, long address, int data) {
+        return new Msi(gsi, address, data);
     }
 }

@@ -32,6 +32,7 @@ public final class Vm implements AutoCloseable {
     private final Kvm kvm;
     private final int fd;
     private volatile boolean closed;
+    private GsiRouting gsiRouting;
 
     Vm(Kvm kvm, int fd) {
         this.kvm = kvm;
@@ -128,31 +129,55 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    /** KVM_SET_GSI_ROUTING: replaces the whole GSI routing table. */
-    public void setGsiRouting(List<IrqRoute> routes) {
+    /**
+     * The VM's GSI routing table, the only way to change it: every user adds its routes there and
+     * each change sends KVM the whole table (see {@link GsiRouting}). Needs the in-kernel irqchip.
+     */
+    public GsiRouting gsiRouting() {
+        synchronized (this) {
+            if (gsiRouting == null) {
+                gsiRouting = new GsiRouting(this::setGsiRouting);
+            }
+            return gsiRouting;
+        }
+    }
+
+    /** KVM_SET_GSI_ROUTING: replaces the whole table; only {@link GsiRouting} calls it. */
+    private void setGsiRouting(List<IrqRoute> routes) {
         try (Arena a = Arena.ofConfined()) {
             long entrySize = kvm_irq_routing_entry.sizeof();
             MemorySegment table = a.allocate(kvm_irq_routing.sizeof() + routes.size() * entrySize, 8);
             kvm_irq_routing.nr(table, routes.size());
             for (int i = 0; i < routes.size(); i++) {
-                IrqRoute r = routes.get(i);
                 MemorySegment e = table.asSlice(kvm_irq_routing.sizeof() + i * entrySize, entrySize);
-                kvm_irq_routing_entry.gsi(e, r.gsi());
-                MemorySegment u = kvm_irq_routing_entry.u(e);
-                if (r.msi()) {
-                    kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_MSI());
-                    MemorySegment m = kvm_irq_routing_entry.u.msi(u);
-                    kvm_irq_routing_msi.address_lo(m, (int) r.msiAddress());
-                    kvm_irq_routing_msi.address_hi(m, (int) (r.msiAddress() >>> 32));
-                    kvm_irq_routing_msi.data(m, r.msiData());
-                } else {
-                    kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
-                    MemorySegment c = kvm_irq_routing_entry.u.irqchip(u);
-                    kvm_irq_routing_irqchip.irqchip(c, r.irqchip());
-                    kvm_irq_routing_irqchip.pin(c, r.pin());
-                }
+                encode(routes.get(i), e);
             }
             Ioctls.call(fd, "KVM_SET_GSI_ROUTING", KVM_SET_GSI_ROUTING(), table, () -> routes.size() + " routes");
+        }
+    }
+
+    private static void encode(IrqRoute route, MemorySegment e) {
+        kvm_irq_routing_entry.gsi(e, route.gsi());
+        MemorySegment u = kvm_irq_routing_entry.u(e);
+        switch (route) {
+            case IrqRoute.Msi m -> {
+                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_MSI());
+                MemorySegment msi = kvm_irq_routing_entry.u.msi(u);
+                kvm_irq_routing_msi.address_lo(msi, (int) m.address());
+                kvm_irq_routing_msi.address_hi(msi, (int) (m.address() >>> 32));
+                kvm_irq_routing_msi.data(msi, m.data());
+            }
+            case IrqRoute.Irqchip c -> {
+                kvm_irq_routing_entry.type(e, KVM_IRQ_ROUTING_IRQCHIP());
+                MemorySegment chip = kvm_irq_routing_entry.u.irqchip(u);
+                kvm_irq_routing_irqchip.irqchip(chip, c.irqchip());
+                kvm_irq_routing_irqchip.pin(chip, c.pin());
+            }
+            case IrqRoute.Other o -> {
+                kvm_irq_routing_entry.type(e, o.type());
+                u.set(ValueLayout.JAVA_INT, 0, o.word0());
+                u.set(ValueLayout.JAVA_INT, 4, o.word1());
+            }
         }
     }
 
@@ -237,8 +262,11 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    /** Any VM ioctl by number, for extensions. */
+    /** Any VM ioctl by number, for extensions; not KVM_SET_GSI_ROUTING (see {@link #gsiRouting()}). */
     public int vmIoctl(long request, MemorySegment arg) {
+        if (request == KVM_SET_GSI_ROUTING()) {
+            throw new IllegalArgumentException("KVM_SET_GSI_ROUTING has one owner: use Vm.gsiRouting()");
+        }
         return Ioctls.call(fd, Ioctls.nameOf(request), request, arg, null);
     }
 

@@ -13,6 +13,7 @@ import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.bus.IrqLine;
 import org.jvmm.vmm.cpu.VcpuLoop;
+import org.jvmm.vmm.cpu.VcpuTaskQueue;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.kvm.Vcpu;
@@ -20,6 +21,7 @@ import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
 import org.jvmm.vmm.memory.GuestRam;
 import org.jvmm.vmm.spi.CensusSink;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.jvmm.vmm.spi.VmExtension;
 import org.jvmm.vmm.stats.Census;
 import org.jvmm.vmm.stats.CountGroups;
@@ -64,6 +66,7 @@ public final class Machine implements AutoCloseable {
     private final List<VcpuLoop> loops;
     private final List<VmExtension> extensions;
     private final boolean census;
+    private final VcpuTasks vcpuTasks;
     private final List<Thread> threads = new ArrayList<>();
     private final CompletableFuture<VmExitStatus> exit = new CompletableFuture<>();
     private VmExitStatus firstEnding;
@@ -75,7 +78,7 @@ public final class Machine implements AutoCloseable {
     private long endNanos;
 
     Machine(Kvm kvm, Vm vm, GuestRam ram, Bus pio, Bus mmio, List<Vcpu> vcpus, List<VcpuLoop> loops,
-            List<VmExtension> extensions, boolean census) {
+            List<VmExtension> extensions, boolean census, VcpuTasks vcpuTasks) {
         this.kvm = kvm;
         this.vm = vm;
         this.ram = ram;
@@ -85,6 +88,30 @@ public final class Machine implements AutoCloseable {
         this.loops = List.copyOf(loops);
         this.extensions = List.copyOf(extensions);
         this.census = census;
+        this.vcpuTasks = vcpuTasks;
+    }
+
+    static VcpuTasks vcpuTasks(List<VcpuTaskQueue> queues) {
+        List<VcpuTaskQueue> copy = List.copyOf(queues);
+        return (index, task) -> {
+            if (index < 0 || index >= copy.size()) {
+                throw new IllegalArgumentException("no vCPU " + index + " (the machine has " + copy.size() + ")");
+            }
+            return copy.get(index).submit(task);
+        };
+    }
+
+    /**
+     * Runs {@code task} on vCPU {@code index}'s thread while it is outside the guest (see
+     * {@link VcpuTasks}); cancelled if the vCPU has ended or ends first.
+     */
+    public CompletableFuture<Void> runOnVcpu(int index, Runnable task) {
+        return vcpuTasks.runOnVcpu(index, task);
+    }
+
+    /** The same as {@link #runOnVcpu}, as the interface extensions get. */
+    public VcpuTasks vcpuTasks() {
+        return vcpuTasks;
     }
 
     public static MachineBuilder builder() {
@@ -215,6 +242,8 @@ public final class Machine implements AutoCloseable {
                 throw new VmmException("interrupted while joining " + t.getName());
             }
         }
+        // A vCPU that never started never closed its queue: nobody will run those tasks.
+        loops.forEach(l -> l.tasks().close());
         return awaitExit();
     }
 

@@ -11,6 +11,7 @@ import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.cpu.ExitRouting;
 import org.jvmm.vmm.cpu.MsrRegistry;
 import org.jvmm.vmm.cpu.VcpuLoop;
+import org.jvmm.vmm.cpu.VcpuTaskQueue;
 import org.jvmm.vmm.kvm.CpuidEntry;
 import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.kvm.Vcpu;
@@ -21,6 +22,7 @@ import org.jvmm.vmm.spi.ExitHandler;
 import org.jvmm.vmm.spi.HandlerRegistry;
 import org.jvmm.vmm.spi.MsrFilterRange;
 import org.jvmm.vmm.spi.MsrHandler;
+import org.jvmm.vmm.spi.VcpuTasks;
 import org.jvmm.vmm.spi.VmExtension;
 
 /**
@@ -164,6 +166,12 @@ public final class MachineBuilder {
         ram.register(vm);
         undo.add(ram::unregister);
 
+        // The queues exist before the vCPUs so extensions can hold on to them from the start.
+        List<VcpuTaskQueue> taskQueues = new ArrayList<>();
+        for (int i = 0; i < vcpus; i++) {
+            taskQueues.add(new VcpuTaskQueue(i));
+        }
+        VcpuTasks vcpuTasks = Machine.vcpuTasks(taskQueues);
         HandlerRegistry registry = new HandlerRegistry() {
             @Override
             public void msrHandler(int first, int count, MsrHandler handler, String name) {
@@ -173,6 +181,11 @@ public final class MachineBuilder {
             @Override
             public void exitHandler(ExitHandler handler) {
                 exitHandlers.add(Objects.requireNonNull(handler));
+            }
+
+            @Override
+            public VcpuTasks vcpuTasks() {
+                return vcpuTasks;
             }
         };
         List<MsrFilterRange> filter = new ArrayList<>(msrFilter);
@@ -210,10 +223,10 @@ public final class MachineBuilder {
         ExitRouting routing = new ExitRouting(pio, mmio, msrs, exitHandlers);
         List<VcpuLoop> loops = new ArrayList<>();
         for (Vcpu vcpu : created) {
-            loops.add(new VcpuLoop(vcpu, routing, census));
+            loops.add(new VcpuLoop(vcpu, routing, taskQueues.get(vcpu.index()), census));
         }
         // Later registrations would be invisible to the built machine's routing copy.
         msrs = new MsrRegistry();
-        return new Machine(kvm, vm, ram, pio, mmio, created, loops, extensions, census);
+        return new Machine(kvm, vm, ram, pio, mmio, created, loops, extensions, census, vcpuTasks);
     }
 }

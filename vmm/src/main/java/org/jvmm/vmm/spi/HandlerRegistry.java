@@ -14,4 +14,10 @@ public interface HandlerRegistry {
 
     /** Adds {@code handler} to those asked about exits the core does not handle. */
     void exitHandler(ExitHandler handler);
+
+    /**
+     * Runs code on a vCPU's thread outside KVM_RUN, at run time (see {@link VcpuTasks}). Keep it;
+     * it is valid for the machine's life.
+     */
+    VcpuTasks vcpuTasks();
 }

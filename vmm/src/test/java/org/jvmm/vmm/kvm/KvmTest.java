@@ -52,8 +52,15 @@ class KvmTest {
             vm.createPit2(0);
             vm.irqLine(4, true);
             vm.irqLine(4, false);
-            vm.setGsiRouting(List.of(IrqRoute.irqchip(0, 2, 2), IrqRoute.irqchip(5, 2, 5),
-                    IrqRoute.msi(24, 0xfee00000L, 0x31)));
+            // Two users of the table: the second's additions keep the first's route.
+            IrqRoute first = vm.gsiRouting().allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 0x31));
+            IrqRoute second = vm.gsiRouting().allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 0x32));
+            assertEquals(24, first.gsi());
+            assertEquals(25, second.gsi());
+            assertTrue(vm.gsiRouting().routes().containsAll(List.of(first, second)));
+            assertTrue(vm.gsiRouting().remove(first));
+            assertThrows(IllegalArgumentException.class,
+                    () -> vm.vmIoctl(KVM_SET_GSI_ROUTING(), java.lang.foreign.MemorySegment.NULL));
             int efd = org.jvmm.bindings.libc.LibC.eventfd(0, org.jvmm.bindings.libc.LibC.EFD_CLOEXEC);
             try {
                 vm.irqfd(efd, 5);

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.kvm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** One owner of the GSI routing table, checked on what it sends to a fake KVM_SET_GSI_ROUTING. */
+class GsiRoutingTest {
+    final List<List<IrqRoute>> sent = new ArrayList<>();
+    final GsiRouting routing = new GsiRouting(sent::add);
+
+    List<IrqRoute> kvmTable() {
+        return sent.getLast();
+    }
+
+    @Test
+    void theDefaultsAreKvmsX86Table() {
+        List<IrqRoute> d = GsiRouting.kvmDefaults();
+        assertEquals(16 * 2 + 8, d.size());
+        assertTrue(d.contains(IrqRoute.irqchip(0, 2, 0)));
+        assertTrue(d.contains(IrqRoute.irqchip(0, 0, 0)));
+        assertTrue(d.contains(IrqRoute.irqchip(12, 1, 4)), "GSI 12 is pin 4 of the slave PIC");
+        assertTrue(d.contains(IrqRoute.irqchip(23, 2, 23)));
+        assertFalse(d.stream().anyMatch(r -> r.gsi() == 20 && ((IrqRoute.Irqchip) r).irqchip() != 2),
+                "GSIs 16-23 have no PIC pin");
+    }
+
+    @Test
+    void aRouteAddedByOneUserSurvivesAnothersAdditionsAndRemovals() {
+        IrqRoute sint = routing.allocate(gsi -> new IrqRoute.Other(gsi, 4, 1, 2));
+        IrqRoute msi = routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 0x41));
+        routing.add(IrqRoute.irqchip(5, 2, 5));
+        assertEquals(24, sint.gsi());
+        assertEquals(25, msi.gsi());
+        assertTrue(kvmTable().containsAll(GsiRouting.kvmDefaults()), "the defaults are always sent");
+        assertTrue(kvmTable().contains(sint), "the first user's route is still in KVM's table");
+        assertTrue(routing.remove(msi));
+        assertTrue(kvmTable().contains(sint));
+        assertFalse(kvmTable().contains(msi));
+        assertFalse(routing.remove(msi), "already gone");
+        assertEquals(4, sent.size(), "one complete table per change");
+    }
+
+    @Test
+    void freedGsisAreReused() {
+        IrqRoute a = routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 1));
+        routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 2));
+        routing.remove(a);
+        assertEquals(24, routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 3)).gsi());
+    }
+
+    @Test
+    void aTableKvmRejectsLeavesTheOldOneInPlace() {
+        IrqRoute kept = routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 1));
+        GsiRouting failing = new GsiRouting(routes -> {
+            if (routes.size() > GsiRouting.kvmDefaults().size()) {
+                throw new KvmException("KVM_SET_GSI_ROUTING", 0, 22, "test");
+            }
+        });
+        assertThrows(KvmException.class, () -> failing.allocate(gsi -> IrqRoute.msi(gsi, 0, 0)));
+        assertEquals(GsiRouting.kvmDefaults(), failing.routes());
+        assertTrue(routing.routes().contains(kept));
+    }
+
+    @Test
+    void badGsisAndMisplacedRoutesAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> routing.add(IrqRoute.msi(GsiRouting.MAX_ROUTES, 0, 0)));
+        assertThrows(IllegalArgumentException.class, () -> routing.add(IrqRoute.msi(-1, 0, 0)));
+        assertThrows(IllegalArgumentException.class, () -> routing.allocate(gsi -> IrqRoute.msi(gsi + 1, 0, 0)));
+        assertTrue(sent.isEmpty(), "nothing reached KVM");
+    }
+}
