@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,10 @@ public final class QmpServer implements AutoCloseable {
     private final Set<QmpSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile QmpTarget target;
     private volatile boolean closing;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile QmpEvent exitEvent;
+    /** Cleans up when the JVM ends without reaching close(): SIGTERM or SIGINT by default. */
+    private final Thread exitHook = new Thread(this::closeOnJvmExit, "qmp-exit");
 
     private QmpServer(Path path, ServerSocketChannel listener, Object inode, QmpVersion version,
             int maxClients, int maxMessageBytes) {
@@ -64,6 +69,23 @@ public final class QmpServer implements AutoCloseable {
         this.version = version;
         this.maxClients = maxClients;
         this.maxMessageBytes = maxMessageBytes;
+        Runtime.getRuntime().addShutdownHook(exitHook);
+    }
+
+    /**
+     * The event clients get if the JVM ends before {@link #close} (a signal without a handler of
+     * jvmm's own): jvmm run sets SHUTDOWN host-signal, as QEMU sends on SIGTERM.
+     */
+    public void onJvmExit(QmpEvent event) {
+        this.exitEvent = event;
+    }
+
+    private void closeOnJvmExit() {
+        QmpEvent last = exitEvent;
+        if (last != null && !closing) {
+            emit(last);
+        }
+        close();
     }
 
     /** Listens on {@code path}; clients wait in the backlog until {@link #start}. */
@@ -192,6 +214,16 @@ public final class QmpServer implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (Thread.currentThread() != exitHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(exitHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already ending: the hook finds the server closed
+            }
+        }
         closing = true;
         closeQuietly(listener);
         sessions.forEach(QmpSession::closeAfterOutput);
