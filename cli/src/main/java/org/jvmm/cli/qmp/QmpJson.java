@@ -3,6 +3,7 @@ package org.jvmm.cli.qmp;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
@@ -35,14 +36,18 @@ public final class QmpJson {
         return JsonNodeFactory.instance.objectNode();
     }
 
-    /** Parses one framed message; a parse error carries Jackson's reason without location. */
+    /**
+     * Parses one framed message; every way the bytes can be wrong (syntax, encoding, nesting or
+     * number limits) is a {@link JsonProcessingException} with Jackson's reason, without location.
+     */
     static JsonNode parse(byte[] message) throws JsonProcessingException {
         try {
             return MAPPER.readTree(message);
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
-            throw new IllegalStateException("reading from memory failed", e); // byte arrays do not fail
+            // Reading from memory fails only on content (a decoder's CharConversionException).
+            throw new JsonParseException(null, String.valueOf(e.getMessage()));
         }
     }
 

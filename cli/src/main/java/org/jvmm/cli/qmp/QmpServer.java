@@ -142,7 +142,9 @@ public final class QmpServer implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
+                // Out of file descriptors, say: wait a little rather than spin on the error.
                 LOG.warn("QMP accept failed: {}", e.toString());
+                sleepQuietly(50);
                 continue;
             }
             // Only this thread adds sessions, so the count cannot grow between check and add.
@@ -178,9 +180,7 @@ public final class QmpServer implements AutoCloseable {
         event.data().ifPresent(d -> e.set("data", d));
         String line = QmpJson.line(e);
         for (QmpSession s : sessions) {
-            if (s.negotiated()) {
-                s.offerEvent(line);
-            }
+            s.offerEvent(line); // which sends it only past negotiation
         }
     }
 
@@ -244,6 +244,14 @@ public final class QmpServer implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.debug("QMP socket {} not removed: {}", path, e.toString());
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -39,8 +39,13 @@ final class QmpSession implements QmpCommands.Context {
     private final JsonFramer framer;
     private final BlockingQueue<String> output = new ArrayBlockingQueue<>(QUEUE_LENGTH);
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Written by the reader only; read by event emitters to decide whether to send. */
+    /**
+     * Written by the reader only, under {@link #eventOrder} together with queueing the
+     * qmp_capabilities reply: a client that has read that reply gets every later event, and no
+     * event comes before the reply.
+     */
     private volatile boolean negotiated;
+    private final Object eventOrder = new Object();
     private boolean oob;
     private boolean negotiating; // set by qmp_capabilities during the current command
     private final List<QmpEvent> afterReply = new ArrayList<>(); // reader thread only
@@ -64,13 +69,19 @@ final class QmpSession implements QmpCommands.Context {
         reader = Thread.ofVirtual().name("qmp-read").start(this::readLoop);
     }
 
-    boolean negotiated() {
-        return negotiated;
-    }
-
-    /** Queues an event line; a client too slow to take it is dropped rather than waited for. */
+    /**
+     * Queues an event line if the client is past negotiation; a client too slow to take it is
+     * dropped rather than waited for. The lock is held only around non-blocking queue calls.
+     */
     void offerEvent(String line) {
-        if (!closed.get() && !output.offer(line)) {
+        boolean queued;
+        synchronized (eventOrder) {
+            if (!negotiated || closed.get()) {
+                return;
+            }
+            queued = output.offer(line);
+        }
+        if (!queued) {
             LOG.warn("QMP client dropped: it left {} messages unread", QUEUE_LENGTH);
             close();
         }
@@ -94,6 +105,10 @@ final class QmpSession implements QmpCommands.Context {
             }
             close(); // end of input: what was partial stays unanswered, as with QEMU
         } catch (IOException | InterruptedException e) {
+            close();
+        } catch (RuntimeException e) {
+            // A bug of ours must cost this client its connection, not leave it without a reader.
+            LOG.warn("QMP client closed after an internal error", e);
             close();
         }
     }
@@ -135,10 +150,19 @@ final class QmpSession implements QmpCommands.Context {
             LOG.warn("QMP command failed", e);
             response = error(QmpError.generic("internal error: " + oneLine(String.valueOf(e))), id);
         }
-        reply(response);
         if (negotiating) {
             negotiating = false;
-            negotiated = true; // after the reply is queued, so no event precedes it
+            boolean queued;
+            synchronized (eventOrder) {
+                negotiated = true;
+                queued = output.offer(QmpJson.line(response));
+            }
+            if (!queued) {
+                close(); // 1024 replies unread before negotiating: not a client worth waiting for
+                return;
+            }
+        } else {
+            reply(response);
         }
         if (response.has("return")) {
             afterReply.forEach(server::emit);

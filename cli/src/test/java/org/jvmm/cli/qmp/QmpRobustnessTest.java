@@ -29,7 +29,10 @@ class QmpRobustnessTest {
     void malformedJsonIsAnErrorAndTheConnectionCarriesOn() {
         try (QmpFixture qmp = new QmpFixture(dir)) {
             QmpClient c = qmp.negotiated();
-            for (String bad : List.of("{\"execute\": }", "{\"execute\" \"quit\"}", "{\"a\": 1, \"a\": 2}", "nonsense", "}")) {
+            String deep = "[".repeat(5000) + "]".repeat(5000); // deeper than the parser's limit
+            String longNumber = "{\"execute\": \"quit\", \"id\": " + "9".repeat(5000) + "}";
+            for (String bad : List.of("{\"execute\": }", "{\"execute\" \"quit\"}", "{\"a\": 1, \"a\": 2}", "nonsense", "}",
+                    deep, longNumber)) {
                 c.sendRaw(bad + "\n");
                 String line = c.nextLine();
                 assertTrue(line.startsWith("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "), bad + " -> " + line);
@@ -37,6 +40,28 @@ class QmpRobustnessTest {
             }
             assertEquals("running", c.execute("query-status").path("status").asText());
             assertTrue(qmp.target.calls.isEmpty());
+        }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreAParseErrorToo() throws Exception {
+        try (QmpFixture qmp = new QmpFixture(dir)) {
+            QmpClient c = qmp.negotiated();
+            try (SocketChannel raw = SocketChannel.open(UnixDomainSocketAddress.of(qmp.socket))) {
+                raw.write(ByteBuffer.wrap(new byte[] {'{', '"', (byte) 0xff, (byte) 0xc3, '"', ':', '1', '}', '\n',
+                        '{', '"', 'e', 'x', 'e', 'c', 'u', 't', 'e', '"', ':', '"', 'q', 'm', 'p', '_', 'c', 'a', 'p',
+                        'a', 'b', 'i', 'l', 'i', 't', 'i', 'e', 's', '"', '}', '\n'}));
+                ByteBuffer in = ByteBuffer.allocate(4096);
+                StringBuilder got = new StringBuilder();
+                while (got.chars().filter(ch -> ch == '\n').count() < 3 && raw.read(in) > 0) {
+                    got.append(new String(in.array(), 0, in.position(), StandardCharsets.UTF_8));
+                    in.clear();
+                }
+                String[] lines = got.toString().split("\n");
+                assertTrue(lines[1].startsWith("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, "), lines[1]);
+                assertEquals("{\"return\": {}}", lines[2]);
+            }
+            assertEquals("running", c.execute("query-status").path("status").asText());
         }
     }
 
