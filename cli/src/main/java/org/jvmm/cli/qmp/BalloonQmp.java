@@ -21,10 +21,8 @@ public final class BalloonQmp {
         if (bytes <= 0) {
             throw QmpError.generic("Parameter 'target' expects a size");
         }
-        try {
-            b.setTarget(bytes);
-        } catch (IllegalArgumentException e) {
-            throw QmpError.generic(e.getMessage());
+        if (!b.setTarget(bytes)) {
+            throw QmpError.generic("the guest's balloon driver is not ready yet");
         }
     }
 

@@ -162,8 +162,6 @@ public final class RunCommand implements Callable<Integer> {
         LinuxVmExit exit;
         Census census = null;
         Optional<OutputStream> statsFile = stats.openFile();
-        Optional<BalloonControl> balloon = extensions.stream()
-                .filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
         // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
         // exit message below (or OneLineErrors' one line) prints in line mode, and the QMP
         // socket, bound before anything starts so that its problems come first, goes last.
@@ -181,10 +179,11 @@ public final class RunCommand implements Callable<Integer> {
             }
             stdin.announceKeys();
             if (qmp != null) {
+                Optional<BalloonControl> balloon = balloonOf(extensions); // devices exist once the VM is built
                 VmbusExtension bus = vmbus;
                 qmp.onJvmExit(QmpEvent.shutdown(false, "host-signal")); // SIGTERM or SIGINT without VMBus
                 qmp.start(new VmQmpTarget(vm, Optional.ofNullable(bus == null ? null : bus::requestShutdown), balloon));
-                balloon.ifPresent(b -> b.onActualChange(actual -> qmp.emit(QmpEvent.balloonChange(actual))));
+                balloon.ifPresent(b -> b.onChange(actual -> qmp.emit(QmpEvent.balloonChange(actual))));
             }
             exit = vm.run(Optional.ofNullable(timeout));
             if (qmp != null) {
@@ -215,6 +214,11 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return exit.exitCode();
+    }
+
+    /** The VM's balloon: the first extension that offers one. */
+    private static Optional<BalloonControl> balloonOf(List<VmExtension> extensions) {
+        return extensions.stream().filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
     }
 
     private static void closeQuietly(Optional<OutputStream> file) {

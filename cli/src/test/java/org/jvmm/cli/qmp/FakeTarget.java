@@ -45,6 +45,7 @@ final class FakeTarget implements QmpTarget {
     /** A balloon whose guest reaches every target at once. */
     static final class FakeBalloon implements BalloonControl {
         volatile long actual;
+        volatile boolean ready = true;
         volatile Optional<GuestMemoryReport> report = Optional.empty();
         final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
 
@@ -58,12 +59,13 @@ final class FakeTarget implements QmpTarget {
         }
 
         @Override
-        public void setTarget(long bytes) {
-            if (bytes == 12345) {
-                throw new IllegalArgumentException("12345 bytes is not a whole number of pages");
+        public boolean setTarget(long bytes) {
+            if (!ready) {
+                return false;
             }
             actual = bytes;
             listeners.forEach(l -> l.accept(bytes));
+            return true;
         }
 
         @Override
@@ -72,7 +74,7 @@ final class FakeTarget implements QmpTarget {
         }
 
         @Override
-        public void onActualChange(LongConsumer listener) {
+        public void onChange(LongConsumer listener) {
             listeners.add(listener);
         }
     }

@@ -115,7 +115,7 @@ class QmpProtocolTest {
     void balloonSetsTheTargetAndAnnouncesTheChange() {
         FakeTarget.FakeBalloon b = new FakeTarget.FakeBalloon(1L << 30);
         qmp.target.balloon = Optional.of(b);
-        b.onActualChange(actual -> qmp.server.emit(QmpEvent.balloonChange(actual)));
+        b.onChange(actual -> qmp.server.emit(QmpEvent.balloonChange(actual)));
         QmpClient c = qmp.negotiated();
         assertEquals("{\"actual\": 1073741824}", QmpJson.line(c.execute("query-balloon")));
         assertEquals("{}", QmpJson.line(c.execute("balloon", QmpJson.object().put("value", 512L << 20))));
@@ -125,8 +125,10 @@ class QmpProtocolTest {
         assertEquals(512L << 20, event.path("data").path("actual").asLong());
         assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"Parameter 'target' expects a size\"}}",
                 ask(c, "{\"execute\": \"balloon\", \"arguments\": {\"value\": -4096}}"));
-        assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"12345 bytes is not a whole number of pages\"}}",
-                ask(c, "{\"execute\": \"balloon\", \"arguments\": {\"value\": 12345}}"));
+        b.ready = false;
+        assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"the guest's balloon driver is not ready yet\"}}",
+                ask(c, "{\"execute\": \"balloon\", \"arguments\": {\"value\": 1073741824}}"));
+        assertEquals(512L << 20, b.actual);
     }
 
     @Test

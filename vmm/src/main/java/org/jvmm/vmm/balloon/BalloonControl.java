@@ -10,9 +10,8 @@ import java.util.function.LongConsumer;
  * the {@code BALLOON_CHANGE} event. It lives in {@code vmm} so that a device in {@code hyperv}
  * can implement it and the CLI can drive it without either knowing the other.
  *
- * <p>A device offers it by being (or holding) a {@link org.jvmm.vmm.spi.VmExtension} that also
- * implements this interface; {@code jvmm run} takes the first such extension as the VM's balloon.
- * Every method may be called from any thread (monitor client threads) while vCPUs run, so an
+ * <p>{@code jvmm run} looks for it once the machine is built (devices are created then): an
+ * extension that implements it is the VM's balloon. Every method may be called from any thread (monitor client threads) while vCPUs run, so an
  * implementation keeps its state race-free and never blocks on the guest.
  */
 public interface BalloonControl {
@@ -22,25 +21,26 @@ public interface BalloonControl {
     /**
      * Asks the guest to bring its memory to {@code bytes} (a positive count; the caller has
      * checked that). Returns at once: the guest moves towards the target at its own pace, and
-     * {@link #onActualChange} listeners hear of each step. A target above the VM's RAM means
+     * the {@link #onChange} listener hears of each step. A target above the VM's RAM means
      * "give everything back", as virtio-balloon clamps it.
      *
-     * @throws IllegalArgumentException with a one-line reason the device cannot take this target
+     * @return false when the guest's balloon driver is not ready to take a target yet
      */
-    void setTarget(long bytes);
+    boolean setTarget(long bytes);
 
     /** The guest's latest memory status report, if its driver has sent one. */
     Optional<GuestMemoryReport> lastReport();
 
     /**
-     * Registers a listener for changes of {@link #actualBytes()}. Listeners run on the device's
-     * thread and must return quickly (QMP's only queues the event).
+     * Sets the listener for changes of {@link #actualBytes()} (one listener: the monitor). It
+     * runs on the device's thread and must return quickly (QMP's only queues the event).
      */
-    void onActualChange(LongConsumer actualBytes);
+    void onChange(LongConsumer actualBytes);
 
     /**
      * What the guest said of its memory in its last status report (Hyper-V's DM_STATUS_REPORT
-     * carries both counts in pages; they are given here in bytes).
+     * carries both counts in pages; they are given here in bytes, and the time as wall-clock
+     * milliseconds so that QMP can stamp it as QEMU stamps events).
      *
      * @param committedBytes memory the guest has committed (in use, including its page cache)
      * @param availableBytes memory the guest says it could still use
