@@ -10,12 +10,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.jvmm.cli.VersionProvider;
 import org.jvmm.cli.console.StdinConsole;
+import org.jvmm.cli.qmp.QmpEvent;
+import org.jvmm.cli.qmp.QmpServer;
+import org.jvmm.cli.qmp.QmpVersion;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
 import org.jvmm.hyperv.kvm.HypervExtension;
 import org.jvmm.hyperv.vmbus.VmbusExtension;
+import org.jvmm.vmm.balloon.BalloonControl;
 import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
@@ -54,7 +59,8 @@ import picocli.CommandLine.Spec;
             "",
             "Exit status:",
             "  0    the guest rebooted (reboot -f: i8042 reset, reset event, or a",
-            "       triple fault after \"Restarting system\") or powered off/halted",
+            "       triple fault after \"Restarting system\") or powered off/halted,",
+            "       or a QMP client sent quit (as QEMU exits 0 for it)",
             "  N    the guest wrote v to the debug-exit port 0x501: N = (v << 1) | 1,",
             "       as QEMU's isa-debug-exit; e.g. in the guest",
             "       printf '\\005' | dd of=/dev/port bs=1 seek=1281   gives 11",
@@ -104,6 +110,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--console", paramLabel = "stdio|file:PATH", converter = ConsoleTarget.Converter.class,
             description = "Where guest console output goes (default: stdio).")
     ConsoleTarget console = ConsoleTarget.STDIO;
+
+    @Option(names = "--qmp", paramLabel = "PATH",
+            description = "Listen for QMP clients (QEMU 7.2's protocol) on the UNIX socket PATH;"
+                    + " see also 'jvmm status' and 'jvmm balloon'.")
+    Path qmpSocket;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Stop the guest and exit 124 after this long: 500ms, 30s, 2m.")
@@ -155,8 +166,12 @@ public final class RunCommand implements Callable<Integer> {
         Census census = null;
         Optional<OutputStream> statsFile = stats.openFile();
         // Closed in reverse order: the VM stops, then the terminal leaves raw mode, then the
-        // exit message below (or OneLineErrors' one line) prints in line mode.
-        try (OutputStream out = console.open();
+        // exit message below (or OneLineErrors' one line) prints in line mode, and the QMP
+        // socket, bound before anything starts so that its problems come first, goes last.
+        try (QmpServer qmp = qmpSocket == null ? null : QmpServer.bind(qmpSocket,
+                        QmpVersion.of(VersionProvider.jvmmVersion()), QmpServer.DEFAULT_MAX_CLIENTS,
+                        QmpServer.MAX_MESSAGE_BYTES);
+                OutputStream out = console.open();
                 StdinConsole stdin = StdinConsole.open(console.file().isEmpty(), warnings);
                 LinuxVm vm = LinuxVm.create(config, out, stdin.input(), stats.enabled());
                 GuestShutdown shutdown = vmbus == null ? null
@@ -166,7 +181,17 @@ public final class RunCommand implements Callable<Integer> {
                 stdin.onShutdown(() -> shutdown.ask("Ctrl-A s"));
             }
             stdin.announceKeys();
+            if (qmp != null) {
+                Optional<BalloonControl> balloon = balloonOf(extensions); // devices exist once the VM is built
+                VmbusExtension bus = vmbus;
+                qmp.onJvmExit(QmpEvent.shutdown(false, "host-signal")); // SIGTERM or SIGINT without VMBus
+                qmp.start(new VmQmpTarget(vm, Optional.ofNullable(bus == null ? null : bus::requestShutdown), balloon));
+                balloon.ifPresent(b -> b.onChange(actual -> qmp.emit(QmpEvent.balloonChange(actual))));
+            }
             exit = vm.run(Optional.ofNullable(timeout));
+            if (qmp != null) {
+                qmp.emit(VmQmpTarget.shutdownEvent(exit)); // delivered before the socket closes
+            }
             if (shutdown != null) {
                 shutdown.report(exit.kind() == LinuxVmExit.Kind.POWER_OFF);
             }
@@ -192,6 +217,11 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         return exit.exitCode();
+    }
+
+    /** The VM's balloon: the first extension that offers one. */
+    private static Optional<BalloonControl> balloonOf(List<VmExtension> extensions) {
+        return extensions.stream().filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
     }
 
     private static void closeQuietly(Optional<OutputStream> file) {

@@ -55,6 +55,8 @@ public final class LinuxVm implements AutoCloseable {
     private final Serial16550 serial;
     private final SerialInput input;
     private final AtomicReference<LinuxVmExit> decided = new AtomicReference<>();
+    /** Written by the thread in {@link #run}, read by monitors on theirs. */
+    private volatile State state = State.CREATED;
     private LinuxBoot.Result boot;
 
     private LinuxVm(LinuxVmConfig config, Machine machine, OutputStream out, InputStream in) {
@@ -162,6 +164,33 @@ public final class LinuxVm implements AutoCloseable {
         end(LinuxVmExit.quit(how));
     }
 
+    /**
+     * Stops the VM because a management client asked for it (QMP {@code quit}), from any thread:
+     * a {@link LinuxVmExit.Kind#MONITOR_QUIT} ending, exit 0 as QEMU's, unless something else
+     * ended the VM first.
+     */
+    public void monitorQuit(String how) {
+        end(LinuxVmExit.monitorQuit(how));
+    }
+
+    /** Where the VM is in its life, as a monitor asking from another thread sees it. */
+    public enum State {
+        /** Built, {@link #run} not called yet. */
+        CREATED,
+        /** The vCPUs run and nothing has decided the ending. */
+        RUNNING,
+        /** An ending is decided (device, quit, terminate) and the vCPUs are being stopped. */
+        STOPPING,
+        /** {@link #run} has returned. */
+        ENDED
+    }
+
+    /** The VM's state now; any thread may ask. */
+    public State state() {
+        State s = state;
+        return s == State.RUNNING && decided.get() != null ? State.STOPPING : s;
+    }
+
     /** Stops the VM because the host asked jvmm to end (SIGTERM), from any thread: exit 143. */
     public void terminate(String how) {
         end(LinuxVmExit.terminated(how));
@@ -192,6 +221,7 @@ public final class LinuxVm implements AutoCloseable {
         if (input != null) {
             input.start();
         }
+        state = State.RUNNING;
         machine.start();
         try {
             Optional<VmExitStatus> status = timeout.isPresent() ? machine.awaitExit(timeout.get())
@@ -206,6 +236,7 @@ public final class LinuxVm implements AutoCloseable {
             }
             return interpret(status.get());
         } finally {
+            state = State.ENDED;
             if (input != null) {
                 input.stop();
             }

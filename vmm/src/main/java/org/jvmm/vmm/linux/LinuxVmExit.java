@@ -23,6 +23,9 @@ package org.jvmm.vmm.linux;
  *   <tr><td>QUIT</td><td>130</td><td>the host user stopped the VM ({@link LinuxVm#quit}, e.g. a
  *       console quit key): 128 + SIGINT, the code a shell reports for a program stopped by Ctrl-C,
  *       which is what the quit key replaces once Ctrl-C belongs to the guest</td></tr>
+ *   <tr><td>MONITOR_QUIT</td><td>0</td><td>a management client stopped the VM on purpose
+ *       ({@link LinuxVm#monitorQuit}, QMP's {@code quit}): QEMU exits 0 for it, and a
+ *       manager that asked for the stop must not read it as a failure</td></tr>
  *   <tr><td>TERMINATED</td><td>143</td><td>SIGTERM ended the VM ({@link LinuxVm#terminate}): at
  *       once, or after the guest did not power off in the grace it was given</td></tr>
  * </table>
@@ -34,7 +37,7 @@ public record LinuxVmExit(Kind kind, int exitCode, String message) {
     public static final int QUIT_CODE = 130;
     public static final int TERMINATED_CODE = 143;
 
-    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT, QUIT, TERMINATED }
+    public enum Kind { RESET, POWER_OFF, DEBUG_EXIT, FAILED, PANIC, TIMEOUT, QUIT, MONITOR_QUIT, TERMINATED }
 
     public static LinuxVmExit reset(String how) {
         return new LinuxVmExit(Kind.RESET, 0, "guest reset (" + how + ")");
@@ -62,6 +65,10 @@ public record LinuxVmExit(Kind kind, int exitCode, String message) {
 
     public static LinuxVmExit quit(String how) {
         return new LinuxVmExit(Kind.QUIT, QUIT_CODE, "stopped by the user (" + how + ")");
+    }
+
+    public static LinuxVmExit monitorQuit(String how) {
+        return new LinuxVmExit(Kind.MONITOR_QUIT, 0, "stopped by a monitor command (" + how + ")");
     }
 
     public static LinuxVmExit terminated(String how) {

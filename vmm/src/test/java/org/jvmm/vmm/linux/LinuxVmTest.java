@@ -136,6 +136,25 @@ class LinuxVmTest {
         }
     }
 
+    @Test
+    void monitorQuitEndsTheVmWithCode0AndTheStateFollows() throws Exception {
+        Path k = TinyKernel.build(dir, "spin-monitor-quit", "", "9: jmp 9b\n");
+        LinuxVmConfig config = LinuxVmConfig.of(k, Optional.empty(), MEMORY, 1);
+        try (LinuxVm vm = LinuxVm.create(config, new ByteArrayOutputStream(), null)) {
+            assertEquals(LinuxVm.State.CREATED, vm.state());
+            Thread.ofPlatform().daemon(true).start(() -> {
+                sleepQuietly(200);
+                assertEquals(LinuxVm.State.RUNNING, vm.state());
+                vm.monitorQuit("QMP quit");
+            });
+            LinuxVmExit exit = vm.run(Optional.of(Duration.ofSeconds(30)));
+            assertEquals(LinuxVmExit.Kind.MONITOR_QUIT, exit.kind(), exit.message());
+            assertEquals(0, exit.exitCode());
+            assertEquals("stopped by a monitor command (QMP quit)", exit.message());
+            assertEquals(LinuxVm.State.ENDED, vm.state());
+        }
+    }
+
     private static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);
