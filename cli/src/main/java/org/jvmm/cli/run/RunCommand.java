@@ -182,7 +182,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             stdin.announceKeys();
             if (qmp != null) {
-                Optional<BalloonControl> balloon = balloonOf(extensions); // devices exist once the VM is built
+                Optional<BalloonControl> balloon = balloonOf(extensions, vmbus); // devices exist once the VM is built
                 VmbusExtension bus = vmbus;
                 qmp.onJvmExit(QmpEvent.shutdown(false, "host-signal")); // SIGTERM or SIGINT without VMBus
                 qmp.start(new VmQmpTarget(vm, Optional.ofNullable(bus == null ? null : bus::requestShutdown), balloon));
@@ -220,7 +220,10 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     /** The VM's balloon: the first extension that offers one. */
-    private static Optional<BalloonControl> balloonOf(List<VmExtension> extensions) {
+    private static Optional<BalloonControl> balloonOf(List<VmExtension> extensions, VmbusExtension vmbus) {
+        if (vmbus != null && vmbus.balloon().isPresent()) {
+            return Optional.of(vmbus.balloon().get());
+        }
         return extensions.stream().filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
     }
 

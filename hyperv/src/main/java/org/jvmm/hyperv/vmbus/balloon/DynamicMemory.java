@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * run under the channel's lock: guest messages on a vCPU thread, requests on the VMBus service
  * thread or the control socket's.
  */
-public final class DynamicMemory implements ChannelDevice {
+public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.BalloonControl {
     private static final Logger LOG = LoggerFactory.getLogger(DynamicMemory.class);
     public static final String TYPE = "525074dc-8985-46e2-8057-a307dc18a502";
     static final int PAGE = 4096;
@@ -91,17 +91,26 @@ public final class DynamicMemory implements ChannelDevice {
     }
 
     /** Called with the guest's new size in bytes whenever the balloon changed it. */
+    @Override
     public void onChange(LongConsumer listener) {
         onChange = listener;
     }
 
     /** The guest's size now: its RAM less the balloon. */
+    @Override
     public long actualBytes() {
         return actualBytes;
     }
 
     public Optional<Status> lastStatus() {
         return Optional.ofNullable(lastStatus);
+    }
+
+    /** The last status in bytes, its time moved from the monotonic clock to the wall clock. */
+    @Override
+    public Optional<GuestMemoryReport> lastReport() {
+        return lastStatus().map(s -> new GuestMemoryReport(s.committed() * PAGE, s.available() * PAGE,
+                System.currentTimeMillis() - (System.nanoTime() - s.atNanos()) / 1_000_000));
     }
 
     /** True once the guest's balloon driver has negotiated and reported its capabilities. */
@@ -148,6 +157,7 @@ public final class DynamicMemory implements ChannelDevice {
      * Sets the guest's target size in bytes (rounded down to pages, at most its RAM): the balloon
      * inflates or deflates towards it. False when the guest's balloon driver is not ready.
      */
+    @Override
     public boolean setTarget(long bytes) {
         Channel c = channel;
         if (c == null) {
