@@ -297,15 +297,20 @@ public final class VcpuLoop {
     }
 
     /**
-     * Kicks the vCPU out of KVM_RUN so it runs a newly queued task. Not needed on the vCPU's own
-     * thread (it runs the queue before it enters again), nor before it starts or after it ends.
+     * Kicks the vCPU out of KVM_RUN so it runs a newly queued task; nothing before it starts or
+     * after it ends. On the vCPU's own thread no signal is needed, but immediate_exit still is: a
+     * task queued by a task (a delivery that queues the next one) is queued after the loop looked
+     * at the queue, and without it the vCPU would enter the guest and leave the task waiting for
+     * an exit that may never come (a halted guest waiting for that very message).
      */
     private void kickForTask() {
         synchronized (lock) {
-            if (thread != 0 && Thread.currentThread() != javaThread) {
+            if (thread != 0) {
                 // Sound for the same reason as in request(): the thread and kvm_run are alive.
                 run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
-                Signals.kick(thread);
+                if (Thread.currentThread() != javaThread) {
+                    Signals.kick(thread);
+                }
             }
         }
     }

@@ -45,6 +45,20 @@ class RunOnVcpuTest {
     }
 
     @Test
+    void aTaskQueuedByATaskRunsWithoutWaitingForTheGuestToExit() throws Exception {
+        // The spinning guest never exits by itself: a task that a task queues on its own vCPU
+        // (as a message delivery queues the next message) must still run before the next entry.
+        try (Machine m = TestGuests.load(Machine.builder().memorySize(1 << 20).irqchip(false), "spin", Mode.REAL)) {
+            m.start();
+            Thread.sleep(50);
+            CompletableFuture<CompletableFuture<Void>> second = new CompletableFuture<>();
+            m.runOnVcpu(0, () -> second.complete(m.runOnVcpu(0, () -> {}))).get(5, TimeUnit.SECONDS);
+            second.get(5, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS);
+            m.stop();
+        }
+    }
+
+    @Test
     void tasksOfAMachineThatNeverStartedAreCancelledWhenItCloses() {
         CompletableFuture<Void> f;
         try (Machine m = TestGuests.load(Machine.builder().memorySize(1 << 20).irqchip(false), "spin", Mode.REAL)) {
