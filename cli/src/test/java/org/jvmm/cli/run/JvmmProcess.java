@@ -103,6 +103,10 @@ final class JvmmProcess implements AutoCloseable {
         return out.text();
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     String stderr() {
         return err.text();
     }

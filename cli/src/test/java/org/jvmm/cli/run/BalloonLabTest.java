@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.cli.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.cli.qmp.QmpClient;
+import org.jvmm.cli.qmp.QmpJson;
+import org.jvmm.vmm.testing.TestGuestImage;
+
+/**
+ * hv-balloon end to end: Debian's guest with its own hv_balloon under {@code jvmm run --vmbus
+ * --balloon --qmp}, asked over QMP to shrink from 1 GiB to 512 MiB and to grow back. The guest's
+ * own /proc/meminfo and jvmm's resident memory from /proc (not jvmm's counters) are the oracles:
+ * the guest must lose at least 450 MiB of MemTotal, jvmm must give at least 90% of the ballooned
+ * memory back to the host, and the guest must get it all back. The limits are generous because the
+ * emulated lab is slow and shared; scripts/bench-balloon measures the times. Tagged {@code lab-boot}.
+ */
+@Tag("lab-boot")
+class BalloonLabTest {
+    static final long MIB = 1 << 20;
+    static final Pattern MEM_TOTAL = Pattern.compile("MemTotal: +(\\d+) kB");
+
+    @TempDir
+    Path dir;
+
+    static long rssKib(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        throw new AssertionError("no VmRSS for " + pid);
+    }
+
+    /** The guest's latest MemTotal line, in KiB. */
+    static long memTotal(JvmmProcess p) {
+        Matcher m = MEM_TOTAL.matcher(p.stdout());
+        long last = -1;
+        while (m.find()) {
+            last = Long.parseLong(m.group(1));
+        }
+        return last;
+    }
+
+    static void await(String what, Duration limit, java.util.function.BooleanSupplier done) throws Exception {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within " + limit.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void theGuestShrinksAndGrowsAndTheHostGetsTheMemoryBack() throws Exception {
+        // The guest fills 800 MiB of a tmpfs and frees it (the host keeps those pages), then
+        // reports its MemTotal every half second.
+        String guest = "mount -t tmpfs -o size=900m t /mnt && dd if=/dev/zero of=/mnt/f bs=1M count=800 2>/dev/null"
+                + " && rm /mnt/f && echo touched; while :; do grep MemTotal /proc/meminfo; sleep 0.5; done";
+        Path sock = dir.resolve("qmp.sock");
+        try (JvmmProcess p = JvmmProcess.start("run", "--vmbus", "--balloon", "--qmp", sock.toString(),
+                "--hv", VmbusLabTest.HV, "--memory", "1G", "--cpus", "1",
+                "--kernel", TestGuestImage.kernel().toString(), "--initrd", TestGuestImage.initrd().toString(),
+                "--cmdline", "console=ttyS0 panic=-1 pci=off quiet jvmm.modules=hv_vmbus,hv_utils,hv_balloon jvmm.run="
+                        + Base64.getEncoder().encodeToString(guest.getBytes(StandardCharsets.UTF_8)))) {
+            p.awaitStdout("touched", Duration.ofMinutes(4));
+            p.awaitStdout("MemTotal", Duration.ofSeconds(30));
+            long pid = p.pid();
+            long totalBefore = memTotal(p);
+            long rssBefore = rssKib(pid);
+            try (QmpClient q = QmpClient.connect(sock, Duration.ofSeconds(30))) {
+                q.execute("qmp_capabilities");
+                await("the balloon driver ready", Duration.ofSeconds(30), () -> {
+                    try {
+                        q.execute("balloon", QmpJson.object().put("value", 512 * MIB));
+                        return true;
+                    } catch (org.jvmm.cli.qmp.QmpError e) {
+                        return false; // the guest's driver has not finished negotiating yet
+                    }
+                });
+                long asked = System.nanoTime();
+                await("the guest at 512 MiB", Duration.ofSeconds(60),
+                        () -> q.execute("query-balloon").path("actual").asLong() == 512 * MIB);
+                await("the guest's MemTotal 450 MiB lower (it says " + memTotal(p) + " kB)", Duration.ofSeconds(60),
+                        () -> memTotal(p) <= totalBefore - 450 * 1024);
+                double seconds = (System.nanoTime() - asked) / 1e9;
+                Thread.sleep(500);
+                long rssAfter = rssKib(pid);
+                long returnedKib = rssBefore - rssAfter;
+                assertTrue(returnedKib >= 0.9 * 512 * 1024, "jvmm's RSS fell by " + (returnedKib >> 10)
+                        + " MiB for 512 MiB ballooned (" + (rssBefore >> 10) + " -> " + (rssAfter >> 10) + " MiB)");
+                System.out.printf("balloon to 512 MiB: %.1f s; jvmm RSS %d -> %d MiB%n", seconds, rssBefore >> 10,
+                        rssAfter >> 10);
+                q.execute("balloon", QmpJson.object().put("value", 1024 * MIB));
+                await("the guest back at 1 GiB", Duration.ofSeconds(60),
+                        () -> q.execute("query-balloon").path("actual").asLong() == 1024 * MIB);
+                await("the guest's MemTotal back", Duration.ofSeconds(60), () -> memTotal(p) >= totalBefore);
+                assertTrue(q.events().stream().anyMatch(e -> e.path("event").asText().equals("BALLOON_CHANGE")),
+                        "BALLOON_CHANGE events: " + q.events());
+                q.execute("quit");
+            }
+            assertEquals(0, p.waitFor(Duration.ofMinutes(1)), p.stderr());
+        }
+    }
+}
