@@ -57,10 +57,14 @@ class CountedMsrsTest {
         Seen plain = run(false);
         Seen counted = run(true);
         assertEquals(Reason.HALTED, counted.reason());
-        assertEquals(List.of(0x12345678L, 0x7fffL), counted.values(), "the value written comes back through KVM");
+        // KVM keeps SYSENTER_ESP's upper half only for a guest whose CPUID says Intel (svm.c drops
+        // it on AMD, as the lab's kvm-amd does), so the read-back is one of two values; whichever
+        // it is, it must be the same with and without counting (the last assertion).
+        assertEquals(0x12345678L, counted.values().get(0), "the value written comes back through KVM");
+        assertTrue(List.of(0x7fffL, 0L).contains(counted.values().get(1)), "upper half: " + counted.values());
         assertEquals(List.of(13L), counted.gp(), "KVM's refusal of a non-canonical base is the guest's #GP");
         assertEquals(List.of(), counted.fellThrough());
-        assertEquals(0x7fff_12345678L, counted.espAfter(), "the write reached KVM's state");
+        assertEquals(counted.values().get(1) << 32 | 0x12345678L, counted.espAfter(), "the write reached KVM's state");
         assertEquals(Map.of("0x00000175 wrmsr", 1L, "0x00000175 rdmsr", 2L, "0xc0000102 wrmsr", 1L), counted.msrCounts());
         // The same guest without counting: same values, same fault, and no MSR exits at all.
         assertEquals(new Seen(plain.reason(), counted.values(), counted.gp(), counted.fellThrough(), counted.espAfter(),
