@@ -76,7 +76,7 @@ class BalloonLabTest {
                 "--cmdline", "console=ttyS0 panic=-1 pci=off quiet jvmm.modules=hv_vmbus,hv_utils,hv_balloon jvmm.run="
                         + Base64.getEncoder().encodeToString(guest.getBytes(StandardCharsets.UTF_8)))) {
             p.awaitStdout("touched", Duration.ofMinutes(4));
-            p.awaitStdout("MemTotal", Duration.ofSeconds(30));
+            await("a whole MemTotal line", Duration.ofSeconds(30), () -> memTotal(p) > 0);
             long pid = p.pid();
             long totalBefore = memTotal(p);
             long rssBefore = rssKib(pid);
@@ -93,8 +93,13 @@ class BalloonLabTest {
                 long asked = System.nanoTime();
                 await("the guest at 512 MiB", Duration.ofSeconds(60),
                         () -> q.execute("query-balloon").path("actual").asLong() == 512 * MIB);
-                await("the guest's MemTotal 450 MiB lower (it says " + memTotal(p) + " kB)", Duration.ofSeconds(60),
-                        () -> memTotal(p) <= totalBefore - 450 * 1024);
+                try {
+                    await("the guest's MemTotal 450 MiB lower", Duration.ofSeconds(60),
+                            () -> memTotal(p) <= totalBefore - 450 * 1024);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + ": MemTotal " + totalBefore + " kB before, " + memTotal(p)
+                            + " kB now; query-balloon " + q.execute("query-balloon") + "\n" + p.stderr(), e);
+                }
                 double seconds = (System.nanoTime() - asked) / 1e9;
                 Thread.sleep(500);
                 long rssAfter = rssKib(pid);
