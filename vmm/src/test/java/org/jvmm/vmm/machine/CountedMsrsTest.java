@@ -57,18 +57,35 @@ class CountedMsrsTest {
         Seen plain = run(false);
         Seen counted = run(true);
         assertEquals(Reason.HALTED, counted.reason());
-        // KVM keeps SYSENTER_ESP's upper half only for a guest whose CPUID says Intel (svm.c drops
-        // it on AMD, as the lab's kvm-amd does), so the read-back is one of two values; whichever
-        // it is, it must be the same with and without counting (the last assertion).
         assertEquals(0x12345678L, counted.values().get(0), "the value written comes back through KVM");
-        assertTrue(List.of(0x7fffL, 0L).contains(counted.values().get(1)), "upper half: " + counted.values());
         assertEquals(List.of(13L), counted.gp(), "KVM's refusal of a non-canonical base is the guest's #GP");
         assertEquals(List.of(), counted.fellThrough());
         assertEquals(counted.values().get(1) << 32 | 0x12345678L, counted.espAfter(), "the write reached KVM's state");
         assertEquals(Map.of("0x00000175 wrmsr", 1L, "0x00000175 rdmsr", 2L, "0xc0000102 wrmsr", 1L), counted.msrCounts());
-        // The same guest without counting: same values, same fault, and no MSR exits at all.
-        assertEquals(new Seen(plain.reason(), counted.values(), counted.gp(), counted.fellThrough(), counted.espAfter(),
-                Map.of()), plain);
+        assertEquals(Map.of(), plain.msrCounts(), "without counting no MSR exits at all");
+        assertEquals(plain.reason(), counted.reason());
+        assertEquals(plain.values().get(0), counted.values().get(0));
+        if (!amd()) {
+            // Intel: the same guest without counting sees the same values and the same fault.
+            assertEquals(new Seen(plain.reason(), counted.values(), counted.gp(), counted.fellThrough(),
+                    counted.espAfter(), Map.of()), plain);
+        } else {
+            // Two known differences on AMD, measured in the lab (kvm-amd under QEMU's emulated SVM):
+            // uncounted, SYSENTER_ESP lives in the VMCB with all 64 bits, while KVM's own handling
+            // of the counted write keeps the upper half only for Intel guests (svm_set_msr), so the
+            // counted guest reads 0 there; and the emulated CPU takes the non-canonical
+            // KERNEL_GS_BASE write without the #GP a real CPU (and KVM) raises.
+            assertEquals(0L, counted.values().get(1), "KVM drops the upper half on AMD");
+        }
+    }
+
+    /** The host CPU's vendor is AMD (as in the Hyper-V lab): /proc/cpuinfo's vendor_id. */
+    static boolean amd() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")).contains("AuthenticAMD");
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot read /proc/cpuinfo", e);
+        }
     }
 
     @Test
