@@ -52,10 +52,6 @@ public final class RingBuffer {
         this.dataSize = (pageGpas.length - 1) * PAGE;
     }
 
-    int dataSize() {
-        return dataSize;
-    }
-
     private int control(int offset) {
         return memory.readInt(pageGpas[0] + offset);
     }

@@ -66,30 +66,17 @@ public final class VcpuLoop {
     /** The same thread as a Java thread, null when {@link #thread} is 0; guarded by lock. */
     private Thread javaThread;
 
-    public VcpuLoop(Vcpu vcpu, ExitRouting routing) {
-        this(vcpu, routing, false);
-    }
-
-    /** With {@code census}, the loop counts its exits (see {@link #census()}). */
-    public VcpuLoop(Vcpu vcpu, ExitRouting routing, boolean census) {
-        this(vcpu, routing, new VcpuTaskQueue(vcpu.index()), census);
-    }
-
     /**
      * A loop that runs the tasks of {@code tasks} on its thread between guest entries, and with
-     * {@code census} counts its exits.
+     * {@code census} counts its exits (see {@link #census()}).
      */
     public VcpuLoop(Vcpu vcpu, ExitRouting routing, VcpuTaskQueue tasks, boolean census) {
         this(vcpu.index(), vcpu, vcpu.kvmRun(), routing, tasks, census);
     }
 
     /** For tests: a loop over any {@code kvm_run}-shaped segment, without a real vCPU. */
-    VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, boolean census) {
-        this(index, vcpu, run, routing, new VcpuTaskQueue(index), census);
-    }
-
     VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing) {
-        this(index, vcpu, run, routing, false);
+        this(index, vcpu, run, routing, new VcpuTaskQueue(index), false);
     }
 
     private VcpuLoop(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, VcpuTaskQueue tasks,
