@@ -66,12 +66,20 @@ jvmm_kvm_place() {
     JVMM_PLACE=$forced JVMM_PLACE_WHY="forced by the environment"
     return 0
   fi
-  err=$(mktemp)
-  json=$("$JVMM_ROOT/scripts/jvmm" probe --json 2>"$err") || rc=$?
+  # One probe per script: its answer does not change while the script runs (a JVM start saved).
+  if [ -z "${_jvmm_probe_done:-}" ]; then
+    err=$(mktemp)
+    _jvmm_probe_rc=0
+    _jvmm_probe_json=$("$JVMM_ROOT/scripts/jvmm" probe --json 2>"$err") || _jvmm_probe_rc=$?
+    _jvmm_probe_err=$(head -n1 "$err")
+    rm -f "$err"
+    _jvmm_probe_done=1
+  fi
+  json=$_jvmm_probe_json rc=$_jvmm_probe_rc
   if [ "$rc" -ne 0 ]; then
     # Without a usable KVM, probe still prints its document (reason.message) and exits non-zero.
     JVMM_PLACE_WHY=$(sed -n 's/^ *"message" : "\(.*\)",\{0,1\}$/\1/p' <<<"$json" | head -n1)
-    [ -n "$JVMM_PLACE_WHY" ] || JVMM_PLACE_WHY=$(head -n1 "$err")
+    [ -n "$JVMM_PLACE_WHY" ] || JVMM_PLACE_WHY=$_jvmm_probe_err
     JVMM_PLACE=lab JVMM_PLACE_WHY="this host has no usable KVM (${JVMM_PLACE_WHY:-jvmm probe exit $rc})"
   elif [ "$need" = kvm ]; then
     JVMM_PLACE=direct JVMM_PLACE_WHY="this host's /dev/kvm is usable"
@@ -80,7 +88,6 @@ jvmm_kvm_place() {
   else
     JVMM_PLACE=lab JVMM_PLACE_WHY="this host's KVM lacks Hyper-V (KVM_CAP_HYPERV is 0)"
   fi
-  rm -f "$err"
 }
 
 # Installs Debian packages for the programs the tests use as oracles when they are missing:
