@@ -49,7 +49,7 @@ public interface QmpTarget {
      * it is gone); {@link QmpError} with QEMU's words for an unknown id or one already going.
      */
     default void deviceDel(String id) {
-        throw QmpError.generic("Device '" + id + "' not found");
+        throw QmpError.deviceNotFound(id);
     }
 
     /** query-balloon's answer: QEMU's {@code actual} and jvmm's extra, the guest's last report. */

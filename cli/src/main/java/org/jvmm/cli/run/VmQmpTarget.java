@@ -59,7 +59,7 @@ final class VmQmpTarget implements QmpTarget {
         VmbusServer.Removal r = vmbus.map(v -> v.removeDevice(id, () -> events.accept(QmpEvent.deviceDeleted(id))))
                 .orElse(VmbusServer.Removal.UNKNOWN);
         switch (r) {
-            case UNKNOWN -> throw QmpError.generic("Device '" + id + "' not found");
+            case UNKNOWN -> throw QmpError.deviceNotFound(id);
             case PENDING -> throw QmpError.generic("device " + id + " is already in the process of unplug");
             case RESCINDED, GONE -> { }
         }

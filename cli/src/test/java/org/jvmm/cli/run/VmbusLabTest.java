@@ -98,7 +98,8 @@ class VmbusLabTest {
                 });
                 QmpError again = assertThrows(QmpError.class,
                         () -> q.execute("device_del", QmpJson.object().put("id", "heartbeat")));
-                assertEquals("Device 'heartbeat' not found", again.desc());
+                assertEquals(List.of(QmpError.DEVICE_NOT_FOUND, "Device 'heartbeat' not found"),
+                        List.of(again.errorClass(), again.desc()));
                 p.type("cat /sys/bus/vmbus/devices/*/class_id; echo listed; sleep 2; echo still-alive\n");
                 p.awaitStdout("still-alive\n", Duration.ofMinutes(1));
                 String listing = p.stdout().substring(p.stdout().lastIndexOf("three-up"));
