@@ -67,6 +67,17 @@ final class ChannelTable {
         return out;
     }
 
+    /** The names of the devices still present, relid order. */
+    List<String> presentIds() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < channels.size(); i++) {
+            if (states.get(i) == State.PRESENT) {
+                ids.add(channels.get(i).name());
+            }
+        }
+        return ids;
+    }
+
     /** The relid of the present device named {@code id} (its {@link ChannelDevice#name()}), or 0. */
     int relidOf(String id) {
         for (int i = 0; i < channels.size(); i++) {

@@ -17,11 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host side of the VMBus connection: version negotiation, channel offers, GPADLs, opening and
- * closing channels, and unload, driven by the channel messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), with
- * host messages sent one at a time through a SynIC message route to the VP and SINT the guest
- * named in INITIATE_CONTACT (QEMU's hw/hyperv/vmbus.c works the same way: one message in flight,
- * the next after the guest's EOM).
+ * The host side of the VMBus connection: version negotiation, channel offers and rescinds
+ * ({@link ChannelTable}), GPADLs, opening and closing channels, and unload, driven by the channel
+ * messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), answered
+ * one at a time ({@link HostMessages}) on the VP and SINT the guest named in INITIATE_CONTACT.
  *
  * <p>Every guest message is checked for its type's size before a field is read; a message that
  * is short, of an unknown type, or out of place (anything but INITIATE_CONTACT before a version is
@@ -262,8 +261,7 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
 
     /** The ids of the devices still present, relid order. */
     public synchronized List<String> deviceIds() {
-        return table.all().stream().filter(c -> table.state(c.relid()) == ChannelTable.State.PRESENT)
-                .map(Channel::name).toList();
+        return table.presentIds();
     }
 
     private int requestOffers() {
