@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * receive ring, then the channel's event flag (bit relid) on the guest's VMBus SINT. Guest to
  * host: HvSignalEvent on the channel's connection id, after which the send ring is drained.
  *
- * <p>All state is guarded by this object's lock: the guest's signals arrive on vCPU threads, the
- * devices' own sends on the VMBus service thread.
+ * <p>All state is guarded by this object's lock: the guest's signals arrive on vCPU threads (the
+ * exit path) or on the hv-signal thread (KVM_HYPERV_EVENTFD), the devices' own sends on the VMBus
+ * service thread, a rescind on the control socket's.
  */
 public final class Channel {
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
