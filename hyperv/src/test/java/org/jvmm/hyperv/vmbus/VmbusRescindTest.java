@@ -141,6 +141,56 @@ class VmbusRescindTest {
     }
 
     @Test
+    void aRescindRacingTheGuestsSignalsAndTheDevicesSendsCutsBothOffAtOnce() throws Exception {
+        connect();
+        open(0x100);
+        GuestSide.Ring toHost = new GuestSide.Ring(mem, 64L * 4096, 4);
+        GuestSide.Ring toGuest = new GuestSide.Ring(mem, 68L * 4096, 4);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger sentAfter = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean rescinded = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread guest = Thread.ofPlatform().start(() -> {
+            try {
+                for (long n = 0; !stop.get(); n++) {
+                    toHost.write(n, new byte[24]); // false when full: the host drains it below
+                    server.channelSignalled(VmbusServer.CHANNEL_CONNECTION_BASE + 1);
+                    toGuest.read(); // keeps room for the device's sends
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        Thread device = Thread.ofPlatform().start(() -> {
+            try {
+                while (!stop.get()) {
+                    boolean wasRescinded = rescinded.get();
+                    if (channel1().send(1, new byte[16]) && wasRescinded) {
+                        sentAfter.incrementAndGet();
+                    }
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        Thread.sleep(50);
+        server.remove("recorder", () -> gone.add("recorder"));
+        rescinded.set(true);
+        int received;
+        synchronized (channel1()) {
+            received = heartbeat.got.size();
+        }
+        Thread.sleep(50);
+        stop.set(true);
+        guest.join();
+        device.join();
+        assertTrue(failures.isEmpty(), failures.toString());
+        assertTrue(received > 0, "the guest's packets reached the device before the rescind");
+        assertEquals(received, heartbeat.got.size(), "nothing reached the device after the rescind");
+        assertEquals(0, sentAfter.get(), "the device sent nothing after the rescind");
+    }
+
+    @Test
     void aGuestThatNeverReleasesKeepsTheRelidUntilItsSessionEnds() {
         connect();
         server.remove("recorder", () -> gone.add("recorder"));
