@@ -77,33 +77,44 @@ class VmbusLabTest {
     }
 
     /**
-     * device_del takes the heartbeat away: Linux's hv_vmbus removes it from its bus on the rescind
-     * and releases the relid (DEVICE_DELETED), and the guest runs on. Run with --no-hv-eventfd, so
-     * the channels' signals take the KVM_EXIT_HYPERV path, counted as SignalEvent hypercalls.
+     * device_del takes the heartbeat, then the balloon, away: Linux's hv_vmbus removes each from
+     * its bus on the rescind and releases the relid (DEVICE_DELETED), QMP's balloon then says
+     * DeviceNotActive, and the guest runs on. Run with --no-hv-eventfd, so the channels' signals
+     * take the KVM_EXIT_HYPERV path, counted as SignalEvent hypercalls.
      */
     @Test
     void aDeviceTakenAwayLeavesTheGuestsBusAndTheGuestRunsOn() throws Exception {
         Path sock = dir.resolve("qmp.sock");
-        try (JvmmProcess p = JvmmProcess.start(args(CMDLINE, "--no-hv-eventfd", "--qmp", sock.toString(), "--stats"))) {
+        try (JvmmProcess p = JvmmProcess.start(args(CMDLINE.replace("hv_utils", "hv_utils,hv_balloon"), "--balloon",
+                "--no-hv-eventfd", "--qmp", sock.toString(), "--stats"))) {
             p.awaitStdout("JVMM-GUEST-READY", BOOT);
-            p.type("until [ $(ls /sys/bus/vmbus/devices | wc -l) -ge 3 ]; do sleep 0.5; done; sleep 3; echo three-up\n");
-            p.awaitStdout("three-up\n", Duration.ofMinutes(1));
+            p.type("until [ $(ls /sys/bus/vmbus/devices | wc -l) -ge 4 ]; do sleep 0.5; done; sleep 3; echo four-up\n");
+            p.awaitStdout("four-up\n", Duration.ofMinutes(1));
             try (QmpClient q = QmpClient.connect(sock, Duration.ofSeconds(30))) {
                 q.execute("qmp_capabilities");
                 q.execute("device_del", QmpJson.object().put("id", "heartbeat"));
-                BalloonLabTest.await("DEVICE_DELETED for the heartbeat", Duration.ofSeconds(60), () -> {
-                    q.execute("query-status"); // reads the events that came meanwhile
-                    return q.events().stream().anyMatch(e -> e.path("event").asText().equals("DEVICE_DELETED")
-                            && e.path("data").path("device").asText().equals("heartbeat"));
+                awaitDeleted(q, "heartbeat");
+                BalloonLabTest.await("the balloon driver ready", Duration.ofSeconds(30), () -> {
+                    try {
+                        q.execute("balloon", QmpJson.object().put("value", 256L << 20));
+                        return true;
+                    } catch (QmpError e) {
+                        return false;
+                    }
                 });
+                q.execute("device_del", QmpJson.object().put("id", "dynamic-memory"));
+                awaitDeleted(q, "dynamic-memory");
+                QmpError noBalloon = assertThrows(QmpError.class, () -> q.execute("query-balloon"));
+                assertEquals(QmpError.DEVICE_NOT_ACTIVE, noBalloon.errorClass());
                 QmpError again = assertThrows(QmpError.class,
                         () -> q.execute("device_del", QmpJson.object().put("id", "heartbeat")));
                 assertEquals(List.of(QmpError.DEVICE_NOT_FOUND, "Device 'heartbeat' not found"),
                         List.of(again.errorClass(), again.desc()));
                 p.type("cat /sys/bus/vmbus/devices/*/class_id; echo listed; sleep 2; echo still-alive\n");
                 p.awaitStdout("still-alive\n", Duration.ofMinutes(1));
-                String listing = p.stdout().substring(p.stdout().lastIndexOf("three-up"));
+                String listing = p.stdout().substring(p.stdout().lastIndexOf("four-up"));
                 assertFalse(listing.contains("{57164f39-9115-4e78-ab55-382f3bd5422d}"), listing);
+                assertFalse(listing.contains("{525074dc-8985-46e2-8057-a307dc18a502}"), listing);
                 assertTrue(listing.contains("{0e0b6031-5213-4934-818b-38d90ced39db}"), "shutdown stays: " + listing);
                 q.execute("quit");
             }
@@ -113,6 +124,14 @@ class VmbusLabTest {
             assertFalse(Pattern.compile("SignalEvent eventfd wakes +\\d+ +\\d+ +[1-9]").matcher(p.stderr()).find(),
                     p.stderr());
         }
+    }
+
+    static void awaitDeleted(QmpClient q, String id) throws Exception {
+        BalloonLabTest.await("DEVICE_DELETED for " + id, Duration.ofSeconds(60), () -> {
+            q.execute("query-status"); // reads the events that came meanwhile
+            return q.events().stream().anyMatch(e -> e.path("event").asText().equals("DEVICE_DELETED")
+                    && e.path("data").path("device").asText().equals(id));
+        });
     }
 
     @Test
