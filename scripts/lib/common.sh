@@ -91,12 +91,17 @@ jvmm_kvm_place() {
 }
 
 # Installs Debian packages for the programs the tests use as oracles when they are missing:
-# iasl (acpica-tools) disassembles and recompiles jvmm's ACPI tables.
+# iasl (acpica-tools) disassembles and recompiles jvmm's ACPI tables; qemu-system-x86_64
+# (qemu-system-x86, which the lab needs as well) answers the same QMP input as jvmm.
 jvmm_ensure_test_tools() {
-  command -v iasl >/dev/null 2>&1 && return 0
-  command -v apt-get >/dev/null 2>&1 || jvmm_die "iasl is missing and apt-get is unavailable; install ACPICA's iasl (acpica-tools)"
-  echo "jvmm: installing acpica-tools (iasl) with apt-get" >&2
-  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq acpica-tools; }; } >/dev/null 2>&1 \
-    || jvmm_die "could not install acpica-tools with apt-get (package source unreachable?)"
+  local need=() tool
+  for tool in iasl:acpica-tools qemu-system-x86_64:qemu-system-x86; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+  done
+  [ ${#need[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || jvmm_die "${need[*]} missing and apt-get is unavailable; install them"
+  echo "jvmm: installing ${need[*]} with apt-get" >&2
+  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"; }; } >/dev/null 2>&1 \
+    || jvmm_die "could not install ${need[*]} with apt-get (package source unreachable?)"
 }

@@ -38,7 +38,7 @@ final class QmpCommands {
     }
 
     enum Type {
-        INT("integer"), CAPABILITY_LIST("array");
+        INT("integer"), STRING("string"), CAPABILITY_LIST("array");
 
         final String qapiName;
 
@@ -82,6 +82,10 @@ final class QmpCommands {
                 c.emitAfterReply(QmpEvent.powerdown()); // the request, not its outcome
                 return empty();
             }),
+            new Command("device_del", List.of(new Param("id", Type.STRING, false)), (args, c) -> {
+                c.target().deviceDel(args.get("id").textValue());
+                return empty();
+            }),
             new Command("quit", List.of(), (args, c) -> {
                 c.target().quit();
                 return empty();
@@ -111,6 +115,11 @@ final class QmpCommands {
                     // QEMU's parser keeps integers beyond int64 as doubles, which its int
                     // visitor then refuses as the wrong type; canConvertToLong does the same.
                     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+                        throw wrongType(p.name(), p.type().qapiName);
+                    }
+                }
+                case STRING -> {
+                    if (!v.isTextual()) {
                         throw wrongType(p.name(), p.type().qapiName);
                     }
                 }

@@ -11,12 +11,18 @@ public final class QmpError extends RuntimeException {
     public static final String GENERIC = "GenericError";
     public static final String COMMAND_NOT_FOUND = "CommandNotFound";
     public static final String DEVICE_NOT_ACTIVE = "DeviceNotActive";
+    public static final String DEVICE_NOT_FOUND = "DeviceNotFound";
 
     private final String errorClass;
 
     public QmpError(String errorClass, String desc) {
         super(desc, null, false, false); // an expected reply, not a failure: no stack trace
         this.errorClass = errorClass;
+    }
+
+    /** QEMU's answer for an id no device has (softmmu/qdev-monitor.c, find_device_state). */
+    public static QmpError deviceNotFound(String id) {
+        return new QmpError(DEVICE_NOT_FOUND, "Device '" + id + "' not found");
     }
 
     public static QmpError generic(String desc) {

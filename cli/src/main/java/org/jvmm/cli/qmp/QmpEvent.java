@@ -33,4 +33,12 @@ public record QmpEvent(String name, Optional<ObjectNode> data) {
         data.put("actual", actual);
         return new QmpEvent("BALLOON_CHANGE", Optional.of(data));
     }
+
+    /** Device {@code id} is gone (QEMU's DEVICE_DELETED, with its QOM path under /machine/peripheral). */
+    public static QmpEvent deviceDeleted(String id) {
+        ObjectNode data = QmpJson.object();
+        data.put("device", id);
+        data.put("path", "/machine/peripheral/" + id);
+        return new QmpEvent("DEVICE_DELETED", Optional.of(data));
+    }
 }

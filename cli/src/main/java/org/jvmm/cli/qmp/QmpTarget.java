@@ -44,6 +44,14 @@ public interface QmpTarget {
     /** The guest's memory now and its last report; {@link QmpError} without a balloon. */
     BalloonInfo queryBalloon();
 
+    /**
+     * device_del: starts taking device {@code id} away from the guest (DEVICE_DELETED follows once
+     * it is gone); {@link QmpError} with QEMU's words for an unknown id or one already going.
+     */
+    default void deviceDel(String id) {
+        throw QmpError.deviceNotFound(id);
+    }
+
     /** query-balloon's answer: QEMU's {@code actual} and jvmm's extra, the guest's last report. */
     record BalloonInfo(long actual, Optional<BalloonControl.GuestMemoryReport> lastReport) {}
 }

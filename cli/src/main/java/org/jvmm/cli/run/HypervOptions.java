@@ -35,6 +35,12 @@ public final class HypervOptions {
                     + "be changed while it runs (QMP 'balloon').")
     boolean balloon;
 
+    @Option(names = "--hv-eventfd", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --vmbus, the guest's channel signals (HvSignalEvent) are taken inside KVM where it "
+                    + "can (KVM_HYPERV_EVENTFD) and wake a jvmm thread without a vCPU exit; --no-hv-eventfd keeps "
+                    + "them on the exit path.")
+    boolean hvEventfd;
+
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "30s",
             description = "With --vmbus, how long SIGTERM (or Ctrl-A s) waits for the guest to power off "

@@ -154,7 +154,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             extensions.add(extension);
             if (hyperv.vmbus) {
-                vmbus = VmbusExtension.create(extension, hyperv.balloon);
+                vmbus = VmbusExtension.create(extension, hyperv.balloon, hyperv.hvEventfd);
                 extensions.add(vmbus);
             }
         }
@@ -185,7 +185,8 @@ public final class RunCommand implements Callable<Integer> {
                 Optional<BalloonControl> balloon = balloonOf(extensions, vmbus); // devices exist once the VM is built
                 VmbusExtension bus = vmbus;
                 qmp.onJvmExit(QmpEvent.shutdown(false, "host-signal")); // SIGTERM or SIGINT without VMBus
-                qmp.start(new VmQmpTarget(vm, Optional.ofNullable(bus == null ? null : bus::requestShutdown), balloon));
+                qmp.start(new VmQmpTarget(vm, Optional.ofNullable(bus == null ? null : bus::requestShutdown), balloon,
+                        Optional.ofNullable(bus), qmp::emit));
                 balloon.ifPresent(b -> b.onChange(actual -> qmp.emit(QmpEvent.balloonChange(actual))));
             }
             exit = vm.run(Optional.ofNullable(timeout));

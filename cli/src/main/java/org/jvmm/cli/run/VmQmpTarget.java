@@ -3,10 +3,14 @@ package org.jvmm.cli.run;
 
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.jvmm.cli.qmp.BalloonQmp;
 import org.jvmm.cli.qmp.QmpError;
 import org.jvmm.cli.qmp.QmpEvent;
 import org.jvmm.cli.qmp.QmpTarget;
+import org.jvmm.hyperv.vmbus.ChannelDevice;
+import org.jvmm.hyperv.vmbus.VmbusExtension;
+import org.jvmm.hyperv.vmbus.VmbusServer;
 import org.jvmm.vmm.balloon.BalloonControl;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmExit;
@@ -21,15 +25,50 @@ final class VmQmpTarget implements QmpTarget {
     private final LinuxVm vm;
     private final Optional<BooleanSupplier> powerdown;
     private final Optional<BalloonControl> balloon;
+    private final Optional<VmbusExtension> vmbus;
+    private final Consumer<QmpEvent> events;
 
     /**
      * @param powerdown asks the guest to power off and says whether it could be asked; empty when
      *                  the VM has no channel to ask through
      */
     VmQmpTarget(LinuxVm vm, Optional<BooleanSupplier> powerdown, Optional<BalloonControl> balloon) {
+        this(vm, powerdown, balloon, Optional.empty(), e -> {});
+    }
+
+    /**
+     * @param vmbus  the VM's VMBus, whose devices device_del can take away
+     * @param events where DEVICE_DELETED goes once the guest let a device go
+     */
+    VmQmpTarget(LinuxVm vm, Optional<BooleanSupplier> powerdown, Optional<BalloonControl> balloon,
+            Optional<VmbusExtension> vmbus, Consumer<QmpEvent> events) {
         this.vm = vm;
         this.powerdown = powerdown;
         this.balloon = balloon;
+        this.vmbus = vmbus;
+        this.events = events;
+    }
+
+    /**
+     * device_del on VMBus devices (ids as {@code jvmm run} names them in README): the guest is
+     * told the device went away, and DEVICE_DELETED follows once it released it, as QEMU reports
+     * a hot-unplug the guest has completed. QEMU's messages for unknown and already-leaving ids.
+     */
+    @Override
+    public void deviceDel(String id) {
+        VmbusServer.Removal r = vmbus.map(v -> v.removeDevice(id, () -> events.accept(QmpEvent.deviceDeleted(id))))
+                .orElse(VmbusServer.Removal.UNKNOWN);
+        switch (r) {
+            case UNKNOWN -> throw QmpError.deviceNotFound(id);
+            case PENDING -> throw QmpError.generic("device " + id + " is already in the process of unplug");
+            case RESCINDED, GONE -> { }
+        }
+    }
+
+    /** The balloon while its device is there: once device_del took it, QEMU's DeviceNotActive. */
+    private Optional<BalloonControl> balloon() {
+        return balloon.filter(b -> !(b instanceof ChannelDevice d) || vmbus.isEmpty()
+                || vmbus.get().deviceIds().contains(d.name()));
     }
 
     @Override
@@ -59,12 +98,12 @@ final class VmQmpTarget implements QmpTarget {
 
     @Override
     public void balloon(long bytes) {
-        BalloonQmp.balloon(balloon, bytes);
+        BalloonQmp.balloon(balloon(), bytes);
     }
 
     @Override
     public BalloonInfo queryBalloon() {
-        return BalloonQmp.query(balloon);
+        return BalloonQmp.query(balloon());
     }
 
     /**

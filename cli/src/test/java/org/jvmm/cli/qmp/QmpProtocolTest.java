@@ -98,7 +98,7 @@ class QmpProtocolTest {
         List<String> names = new ArrayList<>();
         c.execute("query-commands").forEach(n -> names.add(n.path("name").asText()));
         assertEquals(List.of("qmp_capabilities", "query-status", "query-version", "query-commands", "balloon",
-                "query-balloon", "system_powerdown", "quit"), names);
+                "query-balloon", "system_powerdown", "device_del", "quit"), names);
     }
 
     @Test

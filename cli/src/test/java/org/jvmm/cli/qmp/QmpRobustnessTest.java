@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -127,6 +128,49 @@ class QmpRobustnessTest {
             clients.get(0).close();
             qmp.awaitClients(15);
             assertEquals("running", qmp.negotiated().execute("query-status").path("status").asText());
+        }
+    }
+
+    @Test
+    void sixteenClientsAtOnceEachGetTheirOwnRepliesInOrderWhileEventsFlow() throws Exception {
+        try (QmpFixture qmp = new QmpFixture(dir)) {
+            List<QmpClient> clients = new ArrayList<>();
+            for (int i = 0; i < QmpServer.DEFAULT_MAX_CLIENTS; i++) {
+                clients.add(qmp.negotiated());
+            }
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int i = 0; i < clients.size(); i++) {
+                QmpClient c = clients.get(i);
+                int me = i;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        // Pipelined: all requests first, then the replies, which must come in order.
+                        for (int n = 0; n < 100; n++) {
+                            c.sendRaw("{\"execute\": \"query-status\", \"id\": [" + me + ", " + n + "]}");
+                        }
+                        for (int n = 0; n < 100; n++) {
+                            JsonNode r;
+                            do {
+                                r = c.next();
+                            } while (r.has("event"));
+                            assertEquals(me, r.path("id").path(0).asInt(), r.toString());
+                            assertEquals(n, r.path("id").path(1).asInt(), r.toString());
+                            assertEquals("running", r.path("return").path("status").asText(), r.toString());
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            for (int e = 0; e < 50; e++) {
+                qmp.server.emit(QmpEvent.balloonChange(e));
+            }
+            for (Thread t : threads) {
+                t.join(30_000);
+                assertFalse(t.isAlive(), "a client still waits for its replies");
+            }
+            assertTrue(failures.isEmpty(), failures.toString());
         }
     }
 

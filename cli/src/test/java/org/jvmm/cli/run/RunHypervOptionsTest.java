@@ -57,6 +57,13 @@ class RunHypervOptionsTest {
     }
 
     @Test
+    void channelSignalsGoThroughKvmUnlessNoHvEventfdIsGiven() {
+        assertTrue(parse("--vmbus").hyperv.hvEventfd);
+        assertTrue(parse("--vmbus", "--hv-eventfd").hyperv.hvEventfd);
+        assertFalse(parse("--vmbus", "--no-hv-eventfd").hyperv.hvEventfd);
+    }
+
+    @Test
     void hypervSettingsComeFromHvThenHypervFileThenDomain() throws Exception {
         List<String> warnings = new ArrayList<>();
         var domain = Optional.of(DomainXml.parse(MINIMAL));

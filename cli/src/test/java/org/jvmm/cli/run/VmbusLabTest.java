@@ -2,9 +2,12 @@
 package org.jvmm.cli.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -13,6 +16,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvmm.cli.qmp.QmpClient;
+import org.jvmm.cli.qmp.QmpError;
+import org.jvmm.cli.qmp.QmpJson;
 import org.jvmm.vmm.testing.TestGuestImage;
 
 /**
@@ -26,6 +33,9 @@ import org.jvmm.vmm.testing.TestGuestImage;
 class VmbusLabTest {
     private static final Duration BOOT = Duration.ofMinutes(4);
     static final String HV = "hv-relaxed,hv-vapic,hv-vpindex,hv-synic,hv-time,hv-runtime,hv-stimer,kvm=off";
+    @TempDir
+    Path dir;
+
     static final String CMDLINE = "console=ttyS0 panic=-1 pci=off quiet jvmm.modules=hv_vmbus,hv_utils";
 
     static String[] args(String cmdline, String... more) {
@@ -60,6 +70,68 @@ class VmbusLabTest {
         assertTrue(beats.find(), r.stderr());
         assertTrue(Integer.parseInt(beats.group(1)) >= 3, "a heartbeat a second over 4 s of sleep:\n" + r.stderr());
         assertTrue(r.stderr().matches("(?s).*vmbus +version 5\\.3 .*"), r.stderr());
+        // The channels' signals went through KVM_HYPERV_EVENTFD: eventfd wakes, no SignalEvent exit.
+        Matcher wakes = Pattern.compile("SignalEvent eventfd wakes +\\d+ +\\d+ +(\\d+)").matcher(r.stderr());
+        assertTrue(wakes.find() && Integer.parseInt(wakes.group(1)) >= 3, r.stderr());
+        assertFalse(r.stderr().contains("SignalEvent: "), "no HvSignalEvent left the kernel:\n" + r.stderr());
+    }
+
+    /**
+     * device_del takes the heartbeat, then the balloon, away: Linux's hv_vmbus removes each from
+     * its bus on the rescind and releases the relid (DEVICE_DELETED), QMP's balloon then says
+     * DeviceNotActive, and the guest runs on. Run with --no-hv-eventfd, so the channels' signals
+     * take the KVM_EXIT_HYPERV path, counted as SignalEvent hypercalls.
+     */
+    @Test
+    void aDeviceTakenAwayLeavesTheGuestsBusAndTheGuestRunsOn() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        try (JvmmProcess p = JvmmProcess.start(args(CMDLINE.replace("hv_utils", "hv_utils,hv_balloon"), "--balloon",
+                "--no-hv-eventfd", "--qmp", sock.toString(), "--stats"))) {
+            p.awaitStdout("JVMM-GUEST-READY", BOOT);
+            p.type("until [ $(ls /sys/bus/vmbus/devices | wc -l) -ge 4 ]; do sleep 0.5; done; sleep 3; echo four-up\n");
+            p.awaitStdout("four-up\n", Duration.ofMinutes(1));
+            try (QmpClient q = QmpClient.connect(sock, Duration.ofSeconds(30))) {
+                q.execute("qmp_capabilities");
+                q.execute("device_del", QmpJson.object().put("id", "heartbeat"));
+                awaitDeleted(q, "heartbeat");
+                BalloonLabTest.await("the balloon driver ready", Duration.ofSeconds(30), () -> {
+                    try {
+                        q.execute("balloon", QmpJson.object().put("value", 256L << 20));
+                        return true;
+                    } catch (QmpError e) {
+                        return false;
+                    }
+                });
+                q.execute("device_del", QmpJson.object().put("id", "dynamic-memory"));
+                awaitDeleted(q, "dynamic-memory");
+                QmpError noBalloon = assertThrows(QmpError.class, () -> q.execute("query-balloon"));
+                assertEquals(QmpError.DEVICE_NOT_ACTIVE, noBalloon.errorClass());
+                QmpError again = assertThrows(QmpError.class,
+                        () -> q.execute("device_del", QmpJson.object().put("id", "heartbeat")));
+                assertEquals(List.of(QmpError.DEVICE_NOT_FOUND, "Device 'heartbeat' not found"),
+                        List.of(again.errorClass(), again.desc()));
+                p.type("cat /sys/bus/vmbus/devices/*/class_id; echo listed; sleep 2; echo still-alive\n");
+                p.awaitStdout("still-alive\n", Duration.ofMinutes(1));
+                String listing = p.stdout().substring(p.stdout().lastIndexOf("four-up"));
+                assertFalse(listing.contains("{57164f39-9115-4e78-ab55-382f3bd5422d}"), listing);
+                assertFalse(listing.contains("{525074dc-8985-46e2-8057-a307dc18a502}"), listing);
+                assertTrue(listing.contains("{0e0b6031-5213-4934-818b-38d90ced39db}"), "shutdown stays: " + listing);
+                q.execute("quit");
+            }
+            assertEquals(0, p.waitFor(Duration.ofMinutes(1)), p.stderr());
+            Matcher exits = Pattern.compile("SignalEvent: 0x0000 SUCCESS +\\d+ +\\d+ +(\\d+)").matcher(p.stderr());
+            assertTrue(exits.find() && Integer.parseInt(exits.group(1)) >= 3, "signals on the exit path:\n" + p.stderr());
+            assertFalse(Pattern.compile("SignalEvent eventfd wakes +\\d+ +\\d+ +[1-9]").matcher(p.stderr()).find(),
+                    p.stderr());
+        }
+    }
+
+    static void awaitDeleted(QmpClient q, String id) throws Exception {
+        BalloonLabTest.await("DEVICE_DELETED for " + id, Duration.ofSeconds(60), () -> {
+            q.execute("query-status"); // reads the events that came meanwhile
+            return q.events().stream().anyMatch(e -> e.path("event").asText().equals("DEVICE_DELETED")
+                    && e.path("data").path("device").asText().equals(id));
+        });
     }
 
     @Test

@@ -52,6 +52,7 @@ public final class HypervExtension implements VmExtension {
     private HvExitHandler exitHandler;
     private GuestMemory memory;
     private KvmSintRoutes sintRoutes;
+    private KvmSignalEventfds signalEventfds;
     private VcpuTasks vcpuTasks;
 
     private HypervExtension(HvConfig effective, HostHvFacts host) {
@@ -121,6 +122,9 @@ public final class HypervExtension implements VmExtension {
     public void vmCreated(Vm vm) {
         if (enabled && effective.has(HvFeature.SYNIC)) {
             sintRoutes = new KvmSintRoutes(vm);
+            if (host.cap("KVM_CAP_HYPERV_EVENTFD") > 0) {
+                signalEventfds = new KvmSignalEventfds(vm);
+            }
         }
     }
 
@@ -134,6 +138,14 @@ public final class HypervExtension implements VmExtension {
             throw new IllegalStateException("SINT routes need hv-synic and a built machine");
         }
         return sintRoutes.create(synic(vpIndex), sint, vcpuTasks);
+    }
+
+    /**
+     * Where HvSignalEvent can be handled inside KVM (KVM_CAP_HYPERV_EVENTFD, with hv-synic, once
+     * the VM exists); empty where the host lacks it, and signals then exit to userspace.
+     */
+    public java.util.Optional<KvmSignalEventfds> signalEventfds() {
+        return java.util.Optional.ofNullable(signalEventfds);
     }
 
     /**
@@ -152,10 +164,16 @@ public final class HypervExtension implements VmExtension {
         for (Synic s : all) {
             s.censusCounts().forEach((key, n) -> sink.add(s.vpIndex(), "hv-synic", key, n));
         }
+        if (signalEventfds != null) {
+            sink.add(CensusSink.VM, "hv-synic", "SignalEvent eventfd wakes", signalEventfds.wakes());
+        }
     }
 
     @Override
     public void close() {
+        if (signalEventfds != null) {
+            signalEventfds.close();
+        }
         if (sintRoutes != null) {
             sintRoutes.close();
         }

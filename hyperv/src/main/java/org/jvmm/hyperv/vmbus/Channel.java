@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * receive ring, then the channel's event flag (bit relid) on the guest's VMBus SINT. Guest to
  * host: HvSignalEvent on the channel's connection id, after which the send ring is drained.
  *
- * <p>All state is guarded by this object's lock: the guest's signals arrive on vCPU threads, the
- * devices' own sends on the VMBus service thread.
+ * <p>All state is guarded by this object's lock: the guest's signals arrive on vCPU threads (the
+ * exit path) or on the hv-signal thread (KVM_HYPERV_EVENTFD), the devices' own sends on the VMBus
+ * service thread, a rescind on the control socket's.
  */
 public final class Channel {
     private static final Logger LOG = LoggerFactory.getLogger(Channel.class);
@@ -35,6 +36,10 @@ public final class Channel {
     private Signal signal;
     private int gpadlId = -1;
     private boolean broken;
+    /** The kernel's route for the guest's signals while open (KVM_HYPERV_EVENTFD), or null. */
+    private AutoCloseable guestSignals;
+    /** The host took the device away: nothing more reaches it, though the guest may still close. */
+    private boolean rescinded;
 
     Channel(int relid, ChannelDevice device) {
         this.relid = relid;
@@ -68,7 +73,7 @@ public final class Channel {
      */
     synchronized boolean open(GuestMemory memory, Gpadls.Gpadl gpadl, int downstreamPages, Signal signal) {
         int total = gpadl.pfns().length;
-        if (fromGuest != null || downstreamPages < 2 || downstreamPages > total - 2) {
+        if (fromGuest != null || rescinded || downstreamPages < 2 || downstreamPages > total - 2) {
             return false;
         }
         long[] pages = new long[total];
@@ -84,6 +89,18 @@ public final class Channel {
         return true;
     }
 
+    /**
+     * Hands the channel the kernel's route for its guest signals (see VmbusServer.KernelSignals),
+     * released when it closes; closes it at once when the channel is no longer open.
+     */
+    synchronized void guestSignalsFrom(AutoCloseable binding) {
+        if (fromGuest == null) {
+            release(binding);
+        } else {
+            guestSignals = binding;
+        }
+    }
+
     /** CLOSECHANNEL, RELID_RELEASED or an unload: the rings are forgotten. */
     synchronized void close() {
         if (fromGuest != null) {
@@ -91,7 +108,39 @@ public final class Channel {
             toGuest = null;
             signal = null;
             gpadlId = -1;
-            device.closed(this);
+            release(guestSignals);
+            guestSignals = null;
+            if (!rescinded) {
+                device.closed(this);
+            }
+        }
+    }
+
+    /**
+     * The host rescinds the offer: from here on the device neither sends nor receives, and a guest
+     * that goes on writing its ring or signalling is ignored. The rings stay known, so the guest's
+     * own CLOSECHANNEL and GPADL_TEARDOWN are answered as usual until it releases the relid.
+     */
+    synchronized void rescind() {
+        if (!rescinded) {
+            rescinded = true;
+            if (fromGuest != null) {
+                device.closed(this);
+            }
+        }
+    }
+
+    synchronized boolean rescinded() {
+        return rescinded;
+    }
+
+    private void release(AutoCloseable binding) {
+        if (binding != null) {
+            try {
+                binding.close();
+            } catch (Exception e) {
+                LOG.warn("VMBus channel {} ({}): releasing its signal eventfd: {}", relid, device.name(), e.toString());
+            }
         }
     }
 
@@ -100,7 +149,7 @@ public final class Channel {
      * guest's receive ring is full (the caller tries again later: every service here repeats).
      */
     public synchronized boolean send(long transactionId, byte[] data) {
-        if (toGuest == null || broken) {
+        if (toGuest == null || broken || rescinded) {
             return false;
         }
         try {
@@ -120,7 +169,7 @@ public final class Channel {
 
     /** The guest signalled the channel: hand every packet it wrote to the device. */
     synchronized void guestSignalled() {
-        if (fromGuest == null || broken) {
+        if (fromGuest == null || broken || rescinded) {
             return;
         }
         try {
@@ -130,8 +179,8 @@ public final class Channel {
                     break;
                 }
                 device.received(this, p.get());
-                if (fromGuest == null) {
-                    return; // the device closed the channel
+                if (fromGuest == null || rescinded) {
+                    return; // the device closed the channel, or the host took it away
                 }
             }
             if (fromGuest.writerWaitsAndHasRoom()) {

@@ -72,6 +72,13 @@ final class ChannelMessage {
         return m;
     }
 
+    /** RESCIND_CHANNELOFFER: relid @8. */
+    static byte[] rescind(int relid) {
+        byte[] m = new byte[12];
+        le(m).putInt(0, RESCIND_CHANNEL_OFFER).putInt(8, relid);
+        return m;
+    }
+
     static byte[] openResult(int relid, int openId, int status) {
         byte[] m = new byte[20];
         le(m).putInt(0, OPEN_CHANNEL_RESULT).putInt(8, relid).putInt(12, openId).putInt(16, status);

@@ -129,6 +129,12 @@ final class Gpadls {
         return complete.remove(id) != null | pending.remove(id) != null;
     }
 
+    /** Forgets every GPADL of channel {@code relid}, which the guest has released for good. */
+    void dropRelid(int relid) {
+        pending.values().removeIf(g -> g.relid == relid);
+        complete.values().removeIf(g -> g.relid() == relid);
+    }
+
     void clear() {
         pending.clear();
         complete.clear();

@@ -41,13 +41,15 @@ public final class VmbusExtension implements VmExtension {
     private final Shutdown shutdown = new Shutdown();
     private final TimeSync timeSync;
     private final boolean withBalloon;
+    private final boolean kernelSignals;
     private volatile DynamicMemory balloon;
     private volatile VmbusServer server;
     private volatile GuestMemory memory;
 
-    private VmbusExtension(HypervExtension hv, Clock clock, boolean withBalloon) {
+    private VmbusExtension(HypervExtension hv, Clock clock, boolean withBalloon, boolean kernelSignals) {
         this.hv = hv;
         this.withBalloon = withBalloon;
+        this.kernelSignals = kernelSignals;
         this.services = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "vmbus-services");
             t.setDaemon(true);
@@ -64,6 +66,14 @@ public final class VmbusExtension implements VmExtension {
 
     /** As {@link #create(HypervExtension)}, with the dynamic-memory device (the balloon) as channel 4. */
     public static VmbusExtension create(HypervExtension hv, boolean withBalloon) {
+        return create(hv, withBalloon, true);
+    }
+
+    /**
+     * As {@link #create(HypervExtension, boolean)}; {@code kernelSignals} false keeps the guest's
+     * channel signals on the KVM_EXIT_HYPERV path even where KVM could take them (KVM_HYPERV_EVENTFD).
+     */
+    public static VmbusExtension create(HypervExtension hv, boolean withBalloon, boolean kernelSignals) {
         if (!hv.enabled() || !hv.effective().has(HvFeature.SYNIC)) {
             throw new HvConfigException("VMBus needs the Hyper-V SynIC: add hv-synic (with hv-vpindex), or"
                     + " <synic state='on'/> and <vpindex state='on'/> in libvirt XML");
@@ -72,7 +82,7 @@ public final class VmbusExtension implements VmExtension {
             throw new HvConfigException("VMBus needs KVM's signature hidden (kvm=off, or <kvm><hidden"
                     + " state='on'/></kvm>): a Linux guest that sees KVM never looks for VMBus");
         }
-        return new VmbusExtension(hv, Clock.systemUTC(), withBalloon);
+        return new VmbusExtension(hv, Clock.systemUTC(), withBalloon, kernelSignals);
     }
 
     /** The server, once the machine is built. */
@@ -91,6 +101,21 @@ public final class VmbusExtension implements VmExtension {
 
     public TimeSync timeSync() {
         return timeSync;
+    }
+
+    /**
+     * Takes the device named {@code id} ({@link #deviceIds()}) away from the running guest, as
+     * hot-unplug does: see {@link VmbusServer#remove}. {@code gone} runs once the guest let go.
+     */
+    public VmbusServer.Removal removeDevice(String id, Runnable gone) {
+        VmbusServer s = server;
+        return s == null ? VmbusServer.Removal.UNKNOWN : s.remove(id, gone);
+    }
+
+    /** The ids of the VMBus devices still present: heartbeat, shutdown, timesync, dynamic-memory. */
+    public List<String> deviceIds() {
+        VmbusServer s = server;
+        return s == null ? List.of() : s.deviceIds();
     }
 
     /** Asks the guest to power off through its shutdown service; false when it cannot be asked. */
@@ -125,7 +150,14 @@ public final class VmbusExtension implements VmExtension {
             balloon = new DynamicMemory(memory, services);
             devices.add(balloon);
         }
-        VmbusServer s = new VmbusServer(this::route, memory, devices);
+        VmbusServer.KernelSignals signals = VmbusServer.KernelSignals.NONE;
+        if (kernelSignals && hv.signalEventfds().isPresent()) {
+            var fds = hv.signalEventfds().get();
+            signals = fds::bind;
+        }
+        // The exit-path handlers stay for every channel: they carry the signals of a channel the
+        // kernel does not (before it opens, or where a binding failed).
+        VmbusServer s = new VmbusServer(this::route, memory, devices, signals);
         hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID, s);
         hv.connections().addMessageHandler(VmbusServer.MESSAGE_CONNECTION_ID_4, s);
         for (Channel c : s.channels()) {

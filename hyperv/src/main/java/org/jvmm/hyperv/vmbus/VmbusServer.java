@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.hyperv.vmbus;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The host side of the VMBus connection: version negotiation, channel offers, GPADLs, opening and
- * closing channels, and unload, driven by the channel messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), with
- * host messages sent one at a time through a SynIC message route to the VP and SINT the guest
- * named in INITIATE_CONTACT (QEMU's hw/hyperv/vmbus.c works the same way: one message in flight,
- * the next after the guest's EOM).
+ * The host side of the VMBus connection: version negotiation, channel offers and rescinds
+ * ({@link ChannelTable}), GPADLs, opening and closing channels, and unload, driven by the channel
+ * messages a guest posts (HvPostMessage to connection id 1, or 4 from version 5.0 on), answered
+ * one at a time ({@link HostMessages}) on the VP and SINT the guest named in INITIATE_CONTACT.
  *
  * <p>Every guest message is checked for its type's size before a field is read; a message that
  * is short, of an unknown type, or out of place (anything but INITIATE_CONTACT before a version is
@@ -75,19 +72,42 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         void close();
     }
 
+    /**
+     * Where the guest's HvSignalEvent on a channel can be taken without a userspace exit (in
+     * jvmm, KVM_HYPERV_EVENTFD): binds {@code connectionId} to {@code onSignal} until the binding
+     * is closed, or returns null when it cannot (the exit path then carries the signals).
+     */
+    @FunctionalInterface
+    public interface KernelSignals {
+        KernelSignals NONE = (connectionId, onSignal) -> null;
+
+        AutoCloseable bind(int connectionId, Runnable onSignal);
+    }
+
     /** What the guest did that the server ignored, for the log and the census. */
-    public enum Ignored { SHORT, UNKNOWN_TYPE, NOT_CONNECTED, BAD_TARGET }
+    public enum Ignored { SHORT, UNKNOWN_TYPE, NOT_CONNECTED, BAD_TARGET, GONE_RELID }
+
+    /** What {@link #remove} did with a device. */
+    public enum Removal {
+        /** RESCIND_CHANNELOFFER went out; the device goes when the guest releases the relid. */
+        RESCINDED,
+        /** The guest never saw the device: it is gone already. */
+        GONE,
+        /** No present device has that id. */
+        UNKNOWN,
+        /** Already rescinded, waiting for the guest's release. */
+        PENDING
+    }
 
     private final Routes routes;
     private final Gpadls gpadls;
     private final GuestMemory memory;
-    private final List<Channel> channels = new ArrayList<>();
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private final ChannelTable table;
+    private final KernelSignals kernelSignals;
+    private final HostMessages out = new HostMessages(this);
+    private final EventRoutes eventRoutes;
     private final Map<Ignored, Integer> ignored = new EnumMap<>(Ignored.class);
     private final List<Integer> versionsAsked = new ArrayList<>();
-    /** Routes by (VP << 8 | SINT): the message route and those channels signal on. */
-    private final Map<Integer, Route> eventRoutes = new HashMap<>();
-    private Route route;
     private int messageSint;
     private int version;
     private boolean closed;
@@ -97,17 +117,22 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
      * memory {@code memory} (where GPADLs point).
      */
     public VmbusServer(Routes routes, GuestMemory memory, List<ChannelDevice> devices) {
-        this.routes = Objects.requireNonNull(routes, "routes");
-        this.memory = Objects.requireNonNull(memory, "memory");
-        this.gpadls = new Gpadls(memory);
-        for (ChannelDevice d : devices) {
-            channels.add(new Channel(channels.size() + 1, d));
-        }
+        this(routes, memory, devices, KernelSignals.NONE);
     }
 
-    /** The channels, relid order. */
-    public List<Channel> channels() {
-        return List.copyOf(channels);
+    /** As above, with the guest's channel signals taken through {@code kernelSignals} where it can. */
+    public VmbusServer(Routes routes, GuestMemory memory, List<ChannelDevice> devices, KernelSignals kernelSignals) {
+        this.routes = Objects.requireNonNull(routes, "routes");
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.kernelSignals = Objects.requireNonNull(kernelSignals, "kernelSignals");
+        this.gpadls = new Gpadls(memory);
+        this.eventRoutes = new EventRoutes(routes);
+        this.table = new ChannelTable(devices);
+    }
+
+    /** Every channel, relid order, removed ones included. */
+    public synchronized List<Channel> channels() {
+        return table.all();
     }
 
     static int v(int major, int minor) {
@@ -163,7 +188,7 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
                 if (connected() && sized(p, ChannelMessage.GPADL_TEARDOWN_SIZE)) {
                     int id = ChannelMessage.le(p).getInt(12);
                     // A ring still open on this GPADL keeps working only until its channel closes.
-                    channels.stream().filter(c -> c.gpadlId() == id).forEach(Channel::close);
+                    table.all().stream().filter(c -> c.gpadlId() == id).forEach(Channel::close);
                     if (gpadls.teardown(id)) {
                         return send(ChannelMessage.gpadlTorndown(id));
                     }
@@ -174,9 +199,14 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
                     return openChannel(p);
                 }
             }
-            case ChannelMessage.CLOSE_CHANNEL, ChannelMessage.RELID_RELEASED -> {
+            case ChannelMessage.CLOSE_CHANNEL -> {
                 if (connected() && sized(p, ChannelMessage.CLOSE_CHANNEL_SIZE)) {
-                    channel(ChannelMessage.le(p).getInt(8)).ifPresent(Channel::close);
+                    table.held(ChannelMessage.le(p).getInt(8)).ifPresent(Channel::close);
+                }
+            }
+            case ChannelMessage.RELID_RELEASED -> {
+                if (connected() && sized(p, ChannelMessage.CLOSE_CHANNEL_SIZE)) {
+                    relidReleased(ChannelMessage.le(p).getInt(8), m);
                 }
             }
             case ChannelMessage.UNLOAD -> {
@@ -184,7 +214,7 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
                     // The guest waits (polling its message page, up to 10 s in Linux) for this answer
                     // before it powers off or kexecs; from here on it is disconnected.
                     version = 0;
-                    channels.forEach(Channel::close);
+                    table.sessionEnded();
                     gpadls.clear();
                     return send(ChannelMessage.bare(ChannelMessage.UNLOAD_RESPONSE));
                 }
@@ -204,16 +234,42 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         return true;
     }
 
-    private java.util.Optional<Channel> channel(int relid) {
-        return relid >= 1 && relid <= channels.size() ? java.util.Optional.of(channels.get(relid - 1))
-                : java.util.Optional.empty();
+    /** The guest let go of a relid: for a rescinded channel, the end of it and of its GPADLs. */
+    private void relidReleased(int relid, PostedMessage m) {
+        if (table.state(relid) == ChannelTable.State.GONE) {
+            ignore(Ignored.GONE_RELID, m); // released twice, or never ours
+        } else if (table.released(relid)) {
+            gpadls.dropRelid(relid);
+            LOG.debug("VMBus: the guest released relid {}", relid);
+        }
+    }
+
+    /**
+     * Takes the device named {@code id} (its {@link ChannelDevice#name()}) away from a running
+     * guest, as Hyper-V does when a device is removed: a guest that was offered it gets
+     * RESCIND_CHANNELOFFER, and {@code gone} runs (under the server's lock, so it must only note
+     * it) once the guest has released the relid, or at once when the guest never saw the device.
+     */
+    public synchronized Removal remove(String id, Runnable gone) {
+        int relid = table.relidOf(id);
+        Removal r = table.remove(id, gone);
+        if (r == Removal.RESCINDED) {
+            send(ChannelMessage.rescind(relid));
+        }
+        return r;
+    }
+
+    /** The ids of the devices still present, relid order. */
+    public synchronized List<String> deviceIds() {
+        return table.presentIds();
     }
 
     private int requestOffers() {
-        if (queue.size() + channels.size() >= MAX_QUEUED) {
+        List<Channel> present = table.offerAll();
+        if (out.queued() + present.size() >= MAX_QUEUED) {
             return HvStatus.INSUFFICIENT_BUFFERS;
         }
-        for (Channel c : channels) {
+        for (Channel c : present) {
             // Instance GUIDs are fixed per relid, so a guest sees the same devices on every boot.
             byte[] instance = ChannelMessage.guid("%08x-6a76-6d6d-8000-000000000000".formatted(c.relid()));
             send(ChannelMessage.offerChannel(ChannelMessage.guid(c.device().interfaceType()), instance,
@@ -230,39 +286,40 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         int targetVp = b.getInt(20);
         int downstream = b.getInt(24);
         boolean ok = false;
-        var c = channel(relid);
+        var c = table.present(relid);
         var g = gpadls.get(gpadlId);
         if (c.isPresent() && g.isPresent() && g.get().relid() == relid) {
-            Route events = eventRoute(targetVp);
-            if (events != null) {
-                int flag = relid;
-                ok = c.get().open(memory, g.get(), downstream, () -> events.setEventFlag(flag));
+            try {
+                Route events = eventRoutes.get(targetVp, messageSint);
+                ok = c.get().open(memory, g.get(), downstream, () -> events.setEventFlag(relid));
+            } catch (RuntimeException e) {
+                ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum); // a VP without a SynIC
             }
+        }
+        if (ok) {
+            bindKernelSignals(c.get());
         }
         return send(ChannelMessage.openResult(relid, openId, ok ? 0 : STATUS_FAILED));
     }
 
-    /** The route to the VMBus SINT of VP {@code vp} for channel events, or null for a VP without one. */
-    private Route eventRoute(int vp) {
-        int key = (vp << 8) | messageSint;
-        Route r = eventRoutes.get(key);
-        if (r == null) {
-            try {
-                r = routes.open(vp, messageSint);
-            } catch (RuntimeException e) {
-                ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum);
-                return null;
-            }
-            eventRoutes.put(key, r);
+    /**
+     * While the channel is open its signals may skip userspace: the kernel wakes a thread that
+     * drains the ring. A binding the kernel refuses leaves them on the exit path, which always works.
+     */
+    private void bindKernelSignals(Channel c) {
+        int id = c.connectionId();
+        try {
+            c.guestSignalsFrom(kernelSignals.bind(id, () -> channelSignalled(id)));
+        } catch (RuntimeException e) {
+            LOG.debug("VMBus: channel {} signals stay on the exit path: {}", c.relid(), e.getMessage());
         }
-        return r;
     }
 
     /** HvSignalEvent on a channel's connection id: the guest wrote to that channel's ring. */
     public void channelSignalled(int connectionId) {
         Channel c;
         synchronized (this) {
-            c = channel(connectionId - CHANNEL_CONNECTION_BASE).orElse(null);
+            c = table.present(connectionId - CHANNEL_CONNECTION_BASE).orElse(null);
         }
         // Outside the server's lock: the channel takes its own, and devices may take time.
         if (c != null) {
@@ -295,6 +352,7 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
             ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum);
             return;
         }
+        Route route;
         try {
             route = routes.open(vp, sint);
         } catch (RuntimeException e) {
@@ -303,9 +361,9 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
             LOG.debug("VMBus: INITIATE_CONTACT names VP {} SINT {}: {}", vp, sint, e.getMessage());
             return;
         }
-        route.onDelivered(this::delivered);
+        out.routeTo(route);
         messageSint = sint;
-        eventRoutes.put((vp << 8) | sint, route);
+        eventRoutes.add(vp, sint, route);
         boolean ok = VERSIONS.contains(asked);
         if (ok) {
             version = asked;
@@ -323,62 +381,15 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         }
     }
 
-    /** Queues a channel message for the guest and sends what can go now. */
     private int send(byte[] channelMessage) {
-        if (queue.size() >= MAX_QUEUED) {
-            return HvStatus.INSUFFICIENT_BUFFERS;
-        }
-        queue.add(hvMessage(channelMessage));
-        pump();
-        return HvStatus.SUCCESS;
-    }
-
-    private void pump() {
-        while (route != null && !queue.isEmpty()) {
-            Synic.PostResult r = route.post(queue.peek());
-            switch (r) {
-                case POSTED -> queue.poll();
-                case QUEUED, BUSY -> {
-                    // The route holds it until it is in the guest's slot (on the target vCPU's
-                    // thread, after the guest's EOM if the slot is full), then calls delivered().
-                    queue.poll();
-                    return;
-                }
-                case ROUTE_BUSY -> {
-                    return;
-                }
-                case NO_PAGE, STOPPED -> {
-                    // The guest took its message page away, or its vCPU ended: what it cannot
-                    // receive is dropped.
-                    LOG.debug("VMBus: host messages cannot be delivered ({}); {} dropped", r, queue.size());
-                    queue.clear();
-                    return;
-                }
-            }
-        }
-    }
-
-    private synchronized void delivered() {
-        pump();
-    }
-
-    /** A SynIC message (hv_message: type, payload size, flags, port, payload) around a channel message. */
-    static byte[] hvMessage(byte[] channelMessage) {
-        byte[] msg = new byte[Synic.SLOT_SIZE];
-        var b = ChannelMessage.le(msg);
-        b.putInt(0, HV_MESSAGE_VMBUS);
-        msg[4] = (byte) channelMessage.length;
-        System.arraycopy(channelMessage, 0, msg, 16, channelMessage.length);
-        return msg;
+        return out.send(channelMessage);
     }
 
     private void dropRoute() {
-        queue.clear();
-        channels.forEach(Channel::close);
+        out.drop();
+        table.sessionEnded();
         gpadls.clear();
-        eventRoutes.values().forEach(Route::close);
-        eventRoutes.clear();
-        route = null;
+        eventRoutes.closeAll();
     }
 
     @Override

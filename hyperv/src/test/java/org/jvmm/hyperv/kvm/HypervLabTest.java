@@ -236,6 +236,43 @@ class HypervLabTest {
         assertEquals(List.of(7), events);
     }
 
+    /**
+     * The same guest with connection 7 bound to an eventfd (KVM_HYPERV_EVENTFD): its
+     * HvSignalEvent still returns SUCCESS, but KVM completes it, so the userspace handler sees
+     * nothing and the census counts no SignalEvent exit; the eventfd wakes the hv-signal thread.
+     * The unknown connection still exits and gets INVALID_CONNECTION_ID from jvmm.
+     */
+    @Test
+    void signalEventOnABoundConnectionStaysInTheKernel() throws Exception {
+        HypervExtension ext = extension(features(HvFeature.RELAXED, HvFeature.VPINDEX, HvFeature.SYNIC));
+        ext.connections().addMessageHandler(5, msg -> HvStatus.INSUFFICIENT_BUFFERS);
+        List<Integer> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ext.connections().addEventHandler(7, events::add);
+        java.util.concurrent.CountDownLatch woken = new java.util.concurrent.CountDownLatch(1);
+        Port results = new Port();
+        Map<String, Long> census = new TreeMap<>();
+        try (Machine m = HvGuests.loadLongMode(Machine.builder().memorySize(2 << 20).irqchip(true)
+                .extension(ext), "hv_hcall")) {
+            m.pio().register(0x33, 1, results, "status");
+            m.pio().register(0x34, 1, new Port(), "done");
+            m.pio().register(0x3f, 1, new Port(), "gp");
+            KvmSignalEventfds fds = ext.signalEventfds().orElseThrow(() -> new AssertionError(
+                    "the lab's KVM has KVM_CAP_HYPERV_EVENTFD: " + facts.cap("KVM_CAP_HYPERV_EVENTFD")));
+            KvmSignalEventfds.Binding b = fds.bind(7, woken::countDown);
+            assertEquals(Reason.SHUTDOWN, run(m).reason());
+            assertTrue(woken.await(10, java.util.concurrent.TimeUnit.SECONDS), "the eventfd woke the hv-signal thread");
+            assertEquals(1, fds.wakes());
+            ext.census((vcpu, group, key, n) -> census.merge(group + " " + key, n, Long::sum));
+            b.close();
+            assertEquals(0, fds.bound(), "the binding is given back");
+        }
+        assertEquals(List.of((long) HvStatus.INSUFFICIENT_BUFFERS, (long) HvStatus.INVALID_CONNECTION_ID,
+                (long) HvStatus.SUCCESS, (long) HvStatus.INVALID_CONNECTION_ID), results.values());
+        assertEquals(List.of(), events, "the userspace handler saw nothing");
+        assertTrue(census.keySet().stream().noneMatch(k -> k.contains("SignalEvent: 0x0000")), census.toString());
+        assertTrue(census.keySet().stream().anyMatch(k -> k.contains("SignalEvent: ")), "the unknown id exited: " + census);
+    }
+
     @Test
     void synicPagesAndAMessageFromJava() {
         HypervExtension ext = extension(features(HvFeature.VPINDEX, HvFeature.SYNIC));

@@ -79,7 +79,7 @@ class VmbusDataPathTest {
         return c;
     }
 
-    static final class RecordingDevice implements ChannelDevice {
+    static class RecordingDevice implements ChannelDevice {
         final List<RingBuffer.Packet> got = new ArrayList<>();
         int opened;
 
