@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * delivery is offered, as in QEMU.
  *
  * <p>Design for concurrency. The main counter is not stored: it is computed from the host's
- * monotonic clock ({@link NanoClock}) and an immutable {@link Counter} snapshot published
+ * monotonic clock ({@link NanoClock}) and an immutable {@link HpetCounter} snapshot published
  * through a volatile field, so vCPUs reading the counter (Linux's {@code hpet} clocksource reads
  * little else) take no lock. Everything else (configuration, status, comparators, which GSI
  * lines are held high) is guarded by one lock, taken by vCPU threads for register accesses and
@@ -78,13 +78,6 @@ public final class Hpet implements BusDevice, AutoCloseable {
     static final int LEGACY_TIMER1_GSI = 8;
     private static final int GSIS = 24;
 
-    /** The main counter: {@code value} at host time {@code since}, counting when {@code running}. */
-    record Counter(boolean running, long value, long since) {
-        long at(long now) {
-            return running ? value + Math.floorDiv(now - since, NANOS_PER_TICK) : value;
-        }
-    }
-
     /** Told when legacy replacement routing turns on or off, to silence the PIT's IRQ 0. */
     @FunctionalInterface
     public interface LegacyListener {
@@ -96,7 +89,7 @@ public final class Hpet implements BusDevice, AutoCloseable {
     private final LegacyListener legacyListener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private volatile Counter counter = new Counter(false, 0, 0);
+    private volatile HpetCounter counter = new HpetCounter(false, 0, 0);
     // Guarded by lock:
     private final HpetTimer[] timers = new HpetTimer[TIMERS];
     private final IrqLine[] lines = new IrqLine[GSIS];
@@ -205,9 +198,9 @@ public final class Hpet implements BusDevice, AutoCloseable {
             case REG_CONFIG -> writeConfig(merge(config, bits, mask) & (CFG_ENABLE | CFG_LEGACY), now);
             case REG_STATUS -> status &= ~(bits & ((1L << TIMERS) - 1)); // write 1 to clear
             case REG_COUNTER -> {
-                Counter c = counter;
+                HpetCounter c = counter;
                 if (!c.running()) { // the specification allows writes only while halted
-                    counter = new Counter(false, merge(c.value(), bits, mask), now);
+                    counter = new HpetCounter(false, merge(c.value(), bits, mask), now);
                 }
             }
             default -> {
@@ -228,16 +221,16 @@ public final class Hpet implements BusDevice, AutoCloseable {
         long old = config;
         config = next;
         if ((old & CFG_ENABLE) == 0 && (next & CFG_ENABLE) != 0) {
-            counter = new Counter(true, counter.value(), now);
+            counter = new HpetCounter(true, counter.value(), now);
             for (HpetTimer t : timers) {
                 if (t.enabled()) {
-                    arm(t, now);
+                    t.arm(counter, now);
                 }
             }
         } else if ((old & CFG_ENABLE) != 0 && (next & CFG_ENABLE) == 0) {
-            counter = new Counter(false, counter.at(now), now);
+            counter = new HpetCounter(false, counter.at(now), now);
             for (HpetTimer t : timers) {
-                disarm(t);
+                t.disarm();
             }
             status = 0; // as QEMU: halting withdraws every pending interrupt
         }
@@ -258,9 +251,9 @@ public final class Hpet implements BusDevice, AutoCloseable {
             t.period &= HpetTimer.LOW_32;
         }
         if (!was && t.enabled() && running()) {
-            arm(t, now);
+            t.arm(counter, now);
         } else if (was && !t.enabled()) {
-            disarm(t);
+            t.disarm();
             status &= ~t.statusBit();
         }
     }
@@ -280,47 +273,12 @@ public final class Hpet implements BusDevice, AutoCloseable {
         }
         t.config &= ~HpetTimer.VAL_SET;
         if (running() && t.enabled()) {
-            arm(t, now);
+            t.arm(counter, now);
         }
     }
 
     private boolean running() {
         return (config & CFG_ENABLE) != 0;
-    }
-
-    /** Schedules the timer's next interrupt from its comparator and the counter now. */
-    private void arm(HpetTimer t, long now) {
-        long cur = counter.at(now);
-        long ahead = t.signed(t.comparator - cur);
-        long ticks = ahead > 0 ? ahead : 1; // a comparator in the past fires at the next tick
-        t.wrapFirst = false;
-        if (t.mode32() && !t.periodic()) {
-            long toWrap = (1L << 32) - (cur & HpetTimer.LOW_32);
-            if (toWrap < ticks) { // the specification's wrap interrupt in 32-bit one-shot mode
-                ticks = toWrap;
-                t.wrapFirst = true;
-            }
-        }
-        t.deadline = limited(t, deadline(now, ticks));
-    }
-
-    private static void disarm(HpetTimer t) {
-        t.deadline = HpetTimer.NEVER;
-        t.wrapFirst = false;
-    }
-
-    /** Host time at which the counter will have advanced {@code ticks} (unsigned) from now. */
-    private long deadline(long now, long ticks) {
-        if (ticks < 0 || ticks > Long.MAX_VALUE / NANOS_PER_TICK) {
-            return HpetTimer.NEVER;
-        }
-        long intoTick = Math.floorMod(now - counter.since(), NANOS_PER_TICK);
-        long at = now + (ticks * NANOS_PER_TICK - intoTick);
-        return at < now ? HpetTimer.NEVER : at;
-    }
-
-    private static long limited(HpetTimer t, long deadline) {
-        return t.firedOnce ? Math.max(deadline, t.lastFired + MIN_INTERVAL_NS) : deadline;
     }
 
     /**
@@ -346,22 +304,7 @@ public final class Hpet implements BusDevice, AutoCloseable {
     }
 
     private void fire(HpetTimer t, long now) {
-        t.firedOnce = true;
-        t.lastFired = now;
-        long cur = counter.at(now);
-        if (t.wrapFirst) {
-            arm(t, now); // the match is still to come
-        } else if (t.periodic() && t.period != 0) {
-            long mask = t.widthMask();
-            long behind = (cur - t.comparator) & mask;
-            // Matches missed (a late thread, or a period under the interrupt limit) are skipped
-            // in one step, not looped over: a hostile period of 1 tick costs one division.
-            long k = t.signed(cur - t.comparator) < 0 ? 1 : Long.divideUnsigned(behind, t.period) + 1;
-            t.comparator = (t.comparator + k * t.period) & mask;
-            t.deadline = limited(t, deadline(now, (t.comparator - cur) & mask));
-        } else {
-            t.deadline = HpetTimer.NEVER; // one-shot, or periodic with period 0: once, as QEMU
-        }
+        t.fired(counter, now);
         int gsi = gsiOf(t);
         if (t.level()) {
             status |= t.statusBit(); // held high by updateLines until the guest clears it

@@ -3,8 +3,9 @@ package org.jvmm.vmm.timer;
 
 /**
  * One HPET comparator ("timer N", IA-PC HPET 1.0a, section 2.3.8): its configuration, comparator
- * and period as the guest programmed them, and when the host should next act for it. Plain
- * fields, no locking of its own: only {@link Hpet} touches it, always under the HPET's lock.
+ * and period as the guest programmed them, and when the host should next act for it, with the
+ * arithmetic that turns counter ticks into host deadlines. Plain fields, no locking of its own:
+ * only {@link Hpet} touches it, always under the HPET's lock.
  */
 final class HpetTimer {
     /** Tn_CONFIG bits: interrupt type (level when set), enable, periodic, the two read-only
@@ -76,5 +77,54 @@ final class HpetTimer {
     /** The bit of this timer in the general interrupt status register. */
     long statusBit() {
         return 1L << index;
+    }
+
+    /** Schedules the next interrupt from the comparator and the counter now (running). */
+    void arm(HpetCounter counter, long now) {
+        long cur = counter.at(now);
+        long ahead = signed(comparator - cur);
+        long ticks = ahead > 0 ? ahead : 1; // a comparator in the past fires at the next tick
+        wrapFirst = false;
+        if (mode32() && !periodic()) {
+            long toWrap = (1L << 32) - (cur & LOW_32);
+            if (toWrap < ticks) { // the specification's wrap interrupt in 32-bit one-shot mode
+                ticks = toWrap;
+                wrapFirst = true;
+            }
+        }
+        deadline = limited(counter.deadline(now, ticks));
+    }
+
+    void disarm() {
+        deadline = NEVER;
+        wrapFirst = false;
+    }
+
+    /**
+     * Reschedules after the interrupt due at {@code now}: in periodic mode the comparator moves
+     * past the counter by whole periods; a one-shot (or period 0, as QEMU) is done.
+     */
+    void fired(HpetCounter counter, long now) {
+        firedOnce = true;
+        lastFired = now;
+        long cur = counter.at(now);
+        if (wrapFirst) {
+            arm(counter, now); // the match is still to come
+        } else if (periodic() && period != 0) {
+            long mask = widthMask();
+            long behind = (cur - comparator) & mask;
+            // Matches missed (a late thread, or a period under the interrupt limit) are skipped
+            // in one step, not looped over: a hostile period of 1 tick costs one division.
+            long k = signed(cur - comparator) < 0 ? 1 : Long.divideUnsigned(behind, period) + 1;
+            comparator = (comparator + k * period) & mask;
+            deadline = limited(counter.deadline(now, (comparator - cur) & mask));
+        } else {
+            deadline = NEVER;
+        }
+    }
+
+    /** No earlier than {@link Hpet#MIN_INTERVAL_NS} after the last interrupt. */
+    private long limited(long at) {
+        return firedOnce ? Math.max(at, lastFired + Hpet.MIN_INTERVAL_NS) : at;
     }
 }
