@@ -129,15 +129,26 @@ public final class Vm implements AutoCloseable {
      * changes; the struct's size is the one encoded in the ioctl number.
      */
     public void setPitHpetLegacy(boolean on) {
-        int size = (int) ((KVM_GET_PIT2() >>> 16) & 0x3fff);
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(size, 8);
-            Ioctls.call(fd, "KVM_GET_PIT2", KVM_GET_PIT2(), s, () -> "");
+            MemorySegment s = getPit2(a);
             int flags = s.get(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS);
             flags = on ? flags | KVM_PIT_FLAGS_HPET_LEGACY() : flags & ~KVM_PIT_FLAGS_HPET_LEGACY();
             s.set(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS, flags);
             Ioctls.call(fd, "KVM_SET_PIT2", KVM_SET_PIT2(), s, () -> "HPET legacy " + on);
         }
+    }
+
+    /** Whether KVM_PIT_FLAGS_HPET_LEGACY is set (KVM_GET_PIT2). */
+    public boolean pitHpetLegacy() {
+        try (Arena a = Arena.ofConfined()) {
+            return (getPit2(a).get(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS) & KVM_PIT_FLAGS_HPET_LEGACY()) != 0;
+        }
+    }
+
+    private MemorySegment getPit2(Arena a) {
+        MemorySegment s = a.allocate((KVM_GET_PIT2() >>> 16) & 0x3fff, 8);
+        Ioctls.call(fd, "KVM_GET_PIT2", KVM_GET_PIT2(), s, () -> "");
+        return s;
     }
 
     /** KVM_IRQ_LINE: drives GSI {@code irq} of the in-kernel irqchip to {@code level}. */
