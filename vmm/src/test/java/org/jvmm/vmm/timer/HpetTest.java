@@ -195,4 +195,14 @@ class HpetTest {
         assertEquals(1, lines.raised[8]);
         assertEquals(1, lines.total());
     }
+
+    @Test
+    void aMisalignedAccessAcrossTwoRegistersReachesBoth() {
+        hpet.write(0x0c, 8, 1L << 32 | 0xffff_ffffL); // reserved 0x0c..0x0f, then CONFIG's low half
+        assertEquals(ENABLE, hpet.read(CFG, 8));
+        assertEquals(0x8086_a201L >>> 16 | 0x9680L << 16, hpet.read(0x02, 4), "capabilities, bytes 2..5");
+        assertEquals(1L << 16, hpet.read(0x0e, 4), "a reserved hole reads 0, CONFIG's bytes follow");
+        hpet.write(Hpet.SIZE - 2, 8, -1L); // runs past the block's end: the rest is dropped
+        assertEquals(0, hpet.read(Hpet.SIZE - 2, 8));
+    }
 }
