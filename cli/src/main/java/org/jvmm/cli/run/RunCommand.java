@@ -107,6 +107,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default: 1).")
     Integer cpus;
 
+    @Option(names = "--no-hpet",
+            description = "No HPET (like QEMU's -machine hpet=off; a domain file says <timer name='hpet'"
+                    + " present='no'/>). The ACPI PM timer stays.")
+    boolean noHpet;
+
     @Option(names = "--console", paramLabel = "stdio|file:PATH", converter = ConsoleTarget.Converter.class,
             description = "Where guest console output goes (default: stdio).")
     ConsoleTarget console = ConsoleTarget.STDIO;

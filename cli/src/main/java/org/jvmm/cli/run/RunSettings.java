@@ -9,7 +9,8 @@ import org.jvmm.vmm.linux.LinuxVmConfig;
 
 /**
  * Merges {@code jvmm run}'s options with a {@code --domain} file: an option given on the command
- * line wins, then the domain's value, then jvmm's default.
+ * line wins, then the domain's value, then jvmm's default. The HPET is there unless either
+ * {@code --no-hpet} or the domain's {@code <timer name='hpet' present='no'/>} removes it.
  */
 record RunSettings(LinuxVmConfig vm) {
     static final long DEFAULT_MEMORY = 512L << 20;
@@ -30,6 +31,7 @@ record RunSettings(LinuxVmConfig vm) {
                 : domain.map(DomainSpec::cmdline).orElse(LinuxVmConfig.DEFAULT_CMDLINE);
         long memory = o.memory != null ? o.memory : domain.map(DomainSpec::memoryBytes).orElse(DEFAULT_MEMORY);
         int cpus = o.cpus != null ? o.cpus : domain.map(DomainSpec::vcpus).orElse(DEFAULT_CPUS);
-        return new RunSettings(new LinuxVmConfig(kernel, initrd, cmdline, memory, cpus, List.of()));
+        boolean hpet = !o.noHpet && domain.map(DomainSpec::hpet).orElse(true);
+        return new RunSettings(new LinuxVmConfig(kernel, initrd, cmdline, memory, cpus, List.of(), hpet));
     }
 }

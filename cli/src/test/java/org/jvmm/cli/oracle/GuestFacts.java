@@ -7,19 +7,21 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * What the test guest reports about the enlightenments it was given: the hypervisor CPUID leaves
  * (scripts/guest/cpuid-dump.c), Linux's Hyper-V and hypervisor-detection lines from dmesg
- * (timestamps stripped) and the clocksource Linux chose. {@link #COMMAND} prints them, one
+ * (timestamps stripped), the clocksource Linux chose and the ones it could have chosen. {@link #COMMAND} prints them, one
  * prefixed line each, so console noise between them does not matter.
  */
-record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksource) {
+record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksource, String available) {
     static final String COMMAND = "cpuid-dump; "
             + "dmesg | grep -E 'Hyper-V|Hypervisor detected' | sed -e 's/^\\[[^]]*\\] *//' -e 's/^/dmesg: /'; "
-            + "echo clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)";
+            + "echo clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource); "
+            + "echo available=$(cat /sys/devices/system/clocksource/clocksource0/available_clocksource)";
 
     /** The kernel command line word that runs {@link #COMMAND} in the test guest. */
     static String runWord() {
@@ -35,6 +37,7 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
         Map<Long, long[]> leaves = new TreeMap<>();
         List<String> dmesg = new ArrayList<>();
         String clocksource = null;
+        String available = null;
         for (String raw : console.split("\n")) {
             String line = raw.replace("\r", "");
             Matcher m = LEAF.matcher(line);
@@ -48,12 +51,16 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
                 dmesg.add(line.substring("dmesg: ".length()).strip());
             } else if (line.startsWith("clocksource=")) {
                 clocksource = line.substring("clocksource=".length()).strip();
+            } else if (line.startsWith("available=")) {
+                // Sorted: the order is registration order, which says nothing about the choice.
+                String words = line.substring("available=".length()).strip();
+                available = String.join(" ", new TreeSet<>(List.of(words.split("\\s+"))));
             }
         }
-        if (leaves.isEmpty() || clocksource == null) {
+        if (leaves.isEmpty() || clocksource == null || available == null) {
             throw new AssertionError(vmm + ": the guest printed no CPUID dump or no clocksource\n--- console:\n" + console);
         }
-        return new GuestFacts(leaves, dmesg, clocksource);
+        return new GuestFacts(leaves, dmesg, clocksource, available);
     }
 
     /** The differences, one compact line each ("leaf 0x40000003 edx: jvmm 0x... qemu 0x..."). */
@@ -81,6 +88,9 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
         }
         if (!clocksource.equals(qemu.clocksource)) {
             out.add("clocksource: jvmm " + clocksource + " qemu " + qemu.clocksource);
+        }
+        if (!available.equals(qemu.available)) {
+            out.add("available clocksources: jvmm " + available + " qemu " + qemu.available);
         }
         return out;
     }
@@ -112,7 +122,7 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
             }
             out.put(leaf, regs);
         }
-        return new GuestFacts(out, dmesg, clocksource);
+        return new GuestFacts(out, dmesg, clocksource, available);
     }
 
     /** Linux's one-line summary of the Hyper-V features, if it took the Hyper-V path. */

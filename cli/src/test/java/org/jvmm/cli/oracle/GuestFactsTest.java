@@ -21,6 +21,7 @@ class GuestFactsTest {
             cpuid 0x40000003 0x0: eax=0x00000a7f ebx=0x00000030 ecx=0x00000000 edx=0x00080108
             dmesg: Hyper-V: privilege flags low 0xa7f, high 0x30, hints 0xc2c, misc 0x80108
             clocksource=hyperv_clocksource_tsc_page
+            available=hyperv_clocksource_tsc_page tsc hpet acpi_pm
             JVMM-GUEST-EXIT=0
             """;
 
@@ -31,6 +32,7 @@ class GuestFactsTest {
         assertArrayEquals(new long[] {0xa7f, 0x30, 0, 0x80108}, f.leaves().get(0x40000003L));
         assertEquals(List.of("Hyper-V: privilege flags low 0xa7f, high 0x30, hints 0xc2c, misc 0x80108"), f.dmesg());
         assertEquals("hyperv_clocksource_tsc_page", f.clocksource());
+        assertEquals("acpi_pm hpet hyperv_clocksource_tsc_page tsc", f.available());
         assertTrue(f.diff(GuestFacts.parse("qemu", JVMM)).isEmpty());
     }
 
@@ -38,10 +40,12 @@ class GuestFactsTest {
     void diffNamesLeafRegisterAndBothValues() {
         GuestFacts j = GuestFacts.parse("jvmm", JVMM);
         GuestFacts q = GuestFacts.parse("qemu", JVMM.replace("edx=0x00080108", "edx=0x00080908")
-                .replace("tsc_page", "msr") + "cpuid 0x40000004 0x0: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n");
+                .replace("tsc_page", "msr").replace(" hpet", "") + "cpuid 0x40000004 0x0: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n");
         List<String> diff = j.diff(q);
         assertEquals(List.of("leaf 0x40000003 edx: jvmm 0x00080108 qemu 0x00080908 (xor 0x00000800)",
-                "clocksource: jvmm hyperv_clocksource_tsc_page qemu hyperv_clocksource_msr"), diff);
+                "clocksource: jvmm hyperv_clocksource_tsc_page qemu hyperv_clocksource_msr",
+                "available clocksources: jvmm acpi_pm hpet hyperv_clocksource_tsc_page tsc"
+                        + " qemu acpi_pm hyperv_clocksource_msr tsc"), diff);
     }
 
     @Test
@@ -71,6 +75,7 @@ class GuestFactsTest {
                 cpuid 0x40000080 0x0: eax=0x00000000 ebx=0x7263694d ecx=0x666f736f edx=0x53562074
                 cpuid 0x40000101 0x0: eax=0x01007efb ebx=0x00000000 ecx=0x00000000 edx=0x00000000
                 clocksource=kvm-clock
+                available=kvm-clock
                 """;
         GuestFacts q = GuestFacts.parse("qemu", qemu72).asQemu81Passthrough();
         assertEquals(0x4000000AL, q.leaves().get(0x40000000L)[0]);

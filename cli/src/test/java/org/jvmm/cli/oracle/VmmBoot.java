@@ -53,15 +53,14 @@ final class VmmBoot {
     /**
      * QEMU with KVM and {@code -cpu host,migratable=off,<flags>}: migratable=off hands the guest
      * every feature KVM supports (invtsc included), as jvmm does with KVM_GET_SUPPORTED_CPUID.
-     * The machine is trimmed to jvmm's: no HPET (jvmm has none; it would be a clocksource
-     * candidate only QEMU's guest has), no default NIC/VGA (-nodefaults: iPXE's ROM only costs
-     * boot time), COM1 on stdio. ACPI stays: without it SeaBIOS's MP table lists one CPU, and the
-     * guest must see two, as under jvmm (its ACPI PM timer ranks below kvm-clock, TSC and the
-     * Hyper-V clocksource, so it never wins where those exist).
+     * The machine is QEMU's {@code pc} with its HPET and ACPI PM timer, which jvmm has too, so both
+     * guests choose among the same clocksources; trimmed only of what costs boot time and that
+     * jvmm lacks: no default NIC/VGA (-nodefaults: iPXE's ROM), COM1 on stdio. ACPI stays: without
+     * it SeaBIOS's MP table lists one CPU, and the guest must see two, as under jvmm.
      */
     static List<String> qemu(Path kernel, Path initrd, String cmdline, String hvFlags) {
         String cpu = "host,migratable=off" + (hvFlags.isEmpty() ? "" : "," + hvFlags);
-        return List.of("qemu-system-x86_64", "-accel", "kvm", "-cpu", cpu, "-machine", "pc,hpet=off",
+        return List.of("qemu-system-x86_64", "-accel", "kvm", "-cpu", cpu, "-machine", "pc",
                 "-m", MEMORY, "-smp", Integer.toString(CPUS), "-nodefaults", "-no-user-config", "-display", "none",
                 "-serial", "stdio", "-no-reboot", "-kernel", kernel.toString(), "-initrd", initrd.toString(),
                 "-append", cmdline);

@@ -64,6 +64,17 @@ class RunHypervOptionsTest {
     }
 
     @Test
+    void theHpetIsOnUnlessNoHpetOrTheDomainRemovesIt() throws Exception {
+        assertTrue(parse("--domain", MINIMAL.toString()).config().hpet());
+        assertFalse(parse("--domain", MINIMAL.toString(), "--no-hpet").config().hpet());
+        Path noHpet = dir.resolve("no-hpet.xml");
+        java.nio.file.Files.writeString(noHpet, java.nio.file.Files.readString(MINIMAL)
+                .replace("</domain>", "<clock><timer name='hpet' present='no'/></clock></domain>"));
+        assertFalse(parse("--domain", noHpet.toString()).config().hpet());
+        assertTrue(parse("--kernel", "k").config().hpet());
+    }
+
+    @Test
     void hypervSettingsComeFromHvThenHypervFileThenDomain() throws Exception {
         List<String> warnings = new ArrayList<>();
         var domain = Optional.of(DomainXml.parse(MINIMAL));

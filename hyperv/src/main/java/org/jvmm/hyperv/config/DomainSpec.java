@@ -15,11 +15,18 @@ import org.jvmm.hyperv.HvConfig;
  * @param initrd      {@code <os><initrd>}, null when absent
  * @param cmdline     {@code <os><cmdline>}, null when absent
  * @param hyperv      the Hyper-V settings gathered from features, clock and devices
+ * @param hpet        false with {@code <clock><timer name='hpet' present='no'/>}, else true
  */
 public record DomainSpec(String name, long memoryBytes, int vcpus, String kernel, String initrd,
-        String cmdline, HvConfig hyperv) {
+        String cmdline, HvConfig hyperv, boolean hpet) {
     public DomainSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(hyperv, "hyperv");
+    }
+
+    /** With an HPET, as libvirt's default. */
+    public DomainSpec(String name, long memoryBytes, int vcpus, String kernel, String initrd,
+            String cmdline, HvConfig hyperv) {
+        this(name, memoryBytes, vcpus, kernel, initrd, cmdline, hyperv, true);
     }
 }

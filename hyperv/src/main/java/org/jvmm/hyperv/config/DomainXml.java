@@ -20,6 +20,9 @@ import org.w3c.dom.Element;
  *     {@code present='yes'}, as libvirt's QEMU driver);</li>
  * <li>{@code <devices><panic model='hyperv'/>} → {@code hv-crash}.</li>
  * </ul>
+ * and one platform setting: {@code <clock><timer name='hpet' present='no'/>} leaves the HPET
+ * out (libvirt's QEMU driver passes {@code hpet=off}); {@code present='yes'} or no such timer
+ * keeps it, as QEMU's {@code pc} machine has one by default.
  * Everything else ({@code <currentMemory>}, disks, ...) is ignored.
  */
 public final class DomainXml {
@@ -72,6 +75,7 @@ public final class DomainXml {
         }
 
         HvConfig.Builder hv = HvConfig.builder();
+        boolean hpet = true;
         // The clock comes first, the same order as libvirt's -cpu string.
         Element clock = SafeXml.child(root, "clock");
         if (clock != null) {
@@ -80,9 +84,11 @@ public final class DomainXml {
                         && "hypervclock".equals(SafeXml.attr(timer, "name"))) {
                     // Only present='yes' turns hv-time on; without the attribute the timer is
                     // left at the hypervisor default, which for QEMU is off.
-                    if (present(timer)) {
+                    if (present(timer, false)) {
                         hv.feature(HvFeature.TIME, true);
                     }
+                } else if (timer.getTagName().equals("timer") && "hpet".equals(SafeXml.attr(timer, "name"))) {
+                    hpet = present(timer, true);
                 }
             }
         }
@@ -107,7 +113,7 @@ public final class DomainXml {
                 }
             }
         }
-        return new DomainSpec(name, memory, vcpus, kernel, initrd, cmdline, hv.build());
+        return new DomainSpec(name, memory, vcpus, kernel, initrd, cmdline, hv.build(), hpet);
     }
 
     private static long memory(Element mem) {
@@ -147,10 +153,11 @@ public final class DomainXml {
         return Integer.parseInt(text);
     }
 
-    private static boolean present(Element timer) {
+    /** The timer's present attribute; {@code absent} when it has none. */
+    private static boolean present(Element timer, boolean absent) {
         String p = SafeXml.attr(timer, "present");
         if (p == null) {
-            return false;
+            return absent;
         }
         if (p.equals("yes")) {
             return true;
@@ -158,7 +165,7 @@ public final class DomainXml {
         if (p.equals("no")) {
             return false;
         }
-        throw new HvConfigException("<clock><timer name='hypervclock' present='" + p
+        throw new HvConfigException("<clock><timer name='" + SafeXml.attr(timer, "name") + "' present='" + p
                 + "'>: invalid value for attribute 'present' (expected yes or no)");
     }
 

@@ -132,6 +132,17 @@ class DomainXmlTest {
                 + "</features>"))).hyperv().exposeKvm());
     }
 
+    @Test
+    void anHpetTimerWithPresentNoLeavesTheHpetOut() throws IOException {
+        assertTrue(DomainXml.parse(write(domain("<clock><timer name='rtc'/></clock>"))).hpet());
+        assertTrue(DomainXml.parse(write(domain("<clock><timer name='hpet'/></clock>"))).hpet());
+        assertTrue(DomainXml.parse(write(domain("<clock><timer name='hpet' present='yes'/></clock>"))).hpet());
+        assertFalse(DomainXml.parse(write(domain("<clock offset='utc'><timer name='hpet' present='no'/></clock>"))).hpet());
+        HvConfigException e = assertThrows(HvConfigException.class, () -> DomainXml.parse(write(domain(
+                "<clock><timer name='hpet' present='off'/></clock>"))));
+        assertTrue(e.getMessage().contains("<clock><timer name='hpet' present='off'>"), e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource({"b,1", "bytes,1", "KB,1000", "k,1024", "KiB,1024", "MB,1000000", "M,1048576",
         "GiB,1073741824", "G,1073741824", "TB,1000000000000"})

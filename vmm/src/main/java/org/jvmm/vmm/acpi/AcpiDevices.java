@@ -41,4 +41,15 @@ public final class AcpiDevices {
                 Aml.nameDecl("_HID", Aml.eisaId("PNP0B00")),
                 Aml.nameDecl("_CRS", new ResourceTemplate().io(base, ports).buffer()));
     }
+
+    /**
+     * The HPET: PNP0103 with its register block, read-only as QEMU declares it. Linux's hpet
+     * driver binds to it by this ID; the timer itself is found through the {@code HPET} table.
+     */
+    public static byte[] hpet(String name, long base, int length) {
+        return Aml.device(name,
+                Aml.nameDecl("_HID", Aml.eisaId("PNP0103")),
+                Aml.nameDecl("_UID", Aml.integer(0)),
+                Aml.nameDecl("_CRS", new ResourceTemplate().memory32Fixed(false, base, length).buffer()));
+    }
 }

@@ -55,11 +55,20 @@ public final class AcpiTable {
         b.put((byte) SPACE_IO).put((byte) bitWidth).put((byte) 0).put((byte) accessSize).putLong(port);
     }
 
+    /**
+     * A Generic Address Structure in system memory with no width or access size given, the form
+     * QEMU's HPET table uses for the block's base.
+     */
+    static void putMemoryGas(ByteBuffer b, long address) {
+        b.put((byte) SPACE_MEMORY).put((byte) 0).put((byte) 0).put((byte) 0).putLong(address);
+    }
+
     /** An all-zero Generic Address Structure: the register does not exist. */
     static void putNoGas(ByteBuffer b) {
         b.put(new byte[GAS_SIZE]);
     }
 
+    static final int SPACE_MEMORY = 0;
     static final int SPACE_IO = 1;
     static final int GAS_SIZE = 12;
     static final int ACCESS_BYTE = 1;

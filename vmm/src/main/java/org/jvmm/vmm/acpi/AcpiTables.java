@@ -3,6 +3,8 @@ package org.jvmm.vmm.acpi;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +12,8 @@ import org.jvmm.vmm.memory.GuestMemory;
 
 /**
  * Writes a complete set of ACPI tables into guest memory for a direct kernel boot, where no
- * firmware builds them: RSDP, XSDT, FADT (with FACS and DSDT) and MADT. They go where Firecracker
+ * firmware builds them: RSDP, XSDT, FADT (with FACS and DSDT), MADT and any extra tables the
+ * platform has (the HPET's). They go where Firecracker
  * and cloud-hypervisor put theirs, from 0xE0000 in the BIOS area below 1 MiB that the e820 map
  * reserves, so the RSDP is also found by the legacy scan of 0xE0000-0xFFFFF; the kernel is told
  * its address directly through boot_params.acpi_rsdp_addr as well.
@@ -38,6 +41,15 @@ public final class AcpiTables {
      * AcpiDevices}) and writes them at {@link #BASE}.
      */
     public static Written write(GuestMemory mem, int cpus, long lapicBase, long ioapicBase, List<byte[]> devices) {
+        return write(mem, cpus, lapicBase, ioapicBase, devices, List.of());
+    }
+
+    /**
+     * As above, plus {@code extraTables}: complete tables (such as {@link HpetTable}'s) that the
+     * XSDT lists after the MADT, each under its own signature, which must be new.
+     */
+    public static Written write(GuestMemory mem, int cpus, long lapicBase, long ioapicBase, List<byte[]> devices,
+            List<byte[]> extraTables) {
         Map<String, byte[]> bytes = new LinkedHashMap<>();
         Map<String, Long> at = new LinkedHashMap<>();
         long next = BASE + RSDP_SIZE;
@@ -46,7 +58,16 @@ public final class AcpiTables {
         next = place("DSDT", Dsdt.build(devices), align(next, 16), bytes, at);
         next = place("FACP", Fadt.build(at.get("FACS"), at.get("DSDT")), align(next, 16), bytes, at);
         next = place("APIC", Madt.build(cpus, lapicBase, ioapicBase), align(next, 16), bytes, at);
-        next = place("XSDT", xsdt(at.get("FACP"), at.get("APIC")), align(next, 16), bytes, at);
+        List<Long> listed = new ArrayList<>(List.of(at.get("FACP"), at.get("APIC")));
+        for (byte[] table : extraTables) {
+            String sig = new String(table, 0, 4, StandardCharsets.US_ASCII);
+            if (bytes.containsKey(sig)) {
+                throw new IllegalArgumentException("a second ACPI table with signature " + sig);
+            }
+            next = place(sig, table, align(next, 16), bytes, at);
+            listed.add(at.get(sig));
+        }
+        next = place("XSDT", xsdt(listed.stream().mapToLong(Long::longValue).toArray()), align(next, 16), bytes, at);
         if (next > LIMIT) {
             throw new IllegalStateException("ACPI tables end at 0x%x, past 1 MiB".formatted(next));
         }

@@ -7,9 +7,9 @@ import java.nio.ByteOrder;
 /**
  * The Fixed ACPI Description Table, revision 6 (ACPI 6.5, section 5.2.9), for a PC with the
  * fixed-hardware registers of {@link AcpiPm}: not hardware-reduced, because Linux then needs
- * no sleep-control registers or GED device to power off, and the PM timer (a later addition)
- * only exists outside hardware-reduced mode. The 32-bit and 64-bit (X_) forms of each address
- * are both filled and always equal, as ACPICA warns about any mismatch.
+ * no sleep-control registers or GED device to power off, and the PM timer (PM_TMR_BLK, at
+ * {@link AcpiPm#PM_TMR}) only exists outside hardware-reduced mode. The 32-bit and 64-bit (X_)
+ * forms of each address are both filled and always equal, as ACPICA warns about any mismatch.
  */
 final class Fadt {
     static final int REVISION = 6;
@@ -18,7 +18,8 @@ final class Fadt {
     static final int LENGTH = 276;
 
     /** Flags (table 5.10): WBINVD works, C1 on all CPUs, power and sleep buttons are not fixed
-     *  features (there are none), and the reset register is supported. */
+     *  features (there are none), and the reset register is supported. TMR_VAL_EXT (bit 8) stays
+     *  clear: the PM timer counts 24 bits, as on QEMU's {@code pc} machine. */
     static final int WBINVD = 1;
     static final int PROC_C1 = 1 << 2;
     static final int PWR_BUTTON = 1 << 4;
@@ -45,9 +46,9 @@ final class Fadt {
         b.putInt(0);                                     // SMI_CMD: none, always in ACPI mode
         b.put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0); // ACPI_ENABLE/DISABLE, S4BIOS, PSTATE
         b.putInt(AcpiPm.PM1_EVT).putInt(0).putInt(AcpiPm.PM1_CNT).putInt(0).putInt(0);
-        b.putInt(0);                                     // PM_TMR_BLK: none yet
+        b.putInt(AcpiPm.PM_TMR);
         b.putInt(AcpiPm.GPE0).putInt(0);
-        b.put((byte) AcpiPm.PM1_EVT_LEN).put((byte) AcpiPm.PM1_CNT_LEN).put((byte) 0).put((byte) 0);
+        b.put((byte) AcpiPm.PM1_EVT_LEN).put((byte) AcpiPm.PM1_CNT_LEN).put((byte) 0).put((byte) AcpiPm.PM_TMR_LEN);
         b.put((byte) AcpiPm.GPE0_LEN).put((byte) 0).put((byte) 0).put((byte) 0); // GPE1 none, CST_CNT
         // C2/C3 latencies above 100/1000 us say "not supported", as on QEMU's PC.
         b.putShort((short) 0xfff).putShort((short) 0xffff);
@@ -64,7 +65,7 @@ final class Fadt {
         AcpiTable.putIoGas(b, AcpiPm.PM1_CNT, AcpiPm.PM1_CNT_LEN * 8, 0);
         AcpiTable.putNoGas(b);                           // PM1b control
         AcpiTable.putNoGas(b);                           // PM2 control
-        AcpiTable.putNoGas(b);                           // PM timer
+        AcpiTable.putIoGas(b, AcpiPm.PM_TMR, AcpiPm.PM_TMR_LEN * 8, 0);
         AcpiTable.putIoGas(b, AcpiPm.GPE0, AcpiPm.GPE0_LEN * 8, 0);
         AcpiTable.putNoGas(b);                           // GPE1
         AcpiTable.putNoGas(b);                           // sleep control (hardware-reduced only)

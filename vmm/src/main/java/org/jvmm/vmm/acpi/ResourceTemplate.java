@@ -17,6 +17,8 @@ public final class ResourceTemplate {
     static final int IRQ_NO_FLAGS = 0x22;
     static final int IO_PORT = 0x47;
     static final int END_TAG = 0x79;
+    /** Large item: 32-bit fixed memory range, with a 9-byte body. */
+    static final int MEMORY32_FIXED = 0x86;
     /** IO descriptor information byte: the device decodes all 16 address bits. */
     static final int DECODE_16 = 1;
 
@@ -39,6 +41,20 @@ public final class ResourceTemplate {
         }
         int mask = 1 << irq;
         out.writeBytes(new byte[] {IRQ_NO_FLAGS, (byte) mask, (byte) (mask >>> 8)});
+        return this;
+    }
+
+    /**
+     * {@code Memory32Fixed(ReadOnly or ReadWrite, base, length)}: a range of physical memory the
+     * device decodes, such as a register block.
+     */
+    public ResourceTemplate memory32Fixed(boolean writable, long base, long length) {
+        if (base < 0 || base > 0xffff_ffffL || length < 1 || length > 0xffff_ffffL) {
+            throw new IllegalArgumentException("Memory32Fixed 0x%x/0x%x out of range".formatted(base, length));
+        }
+        out.writeBytes(new byte[] {(byte) MEMORY32_FIXED, 9, 0, (byte) (writable ? 1 : 0),
+            (byte) base, (byte) (base >>> 8), (byte) (base >>> 16), (byte) (base >>> 24),
+            (byte) length, (byte) (length >>> 8), (byte) (length >>> 16), (byte) (length >>> 24)});
         return this;
     }
 

@@ -26,15 +26,22 @@ public final class LinuxBoot {
     /**
      * @param acpiDevices the DSDT's device objects ({@link org.jvmm.vmm.acpi.AcpiDevices}) when
      *     the guest gets ACPI tables; empty for none (MP table only)
+     * @param acpiTables further complete ACPI tables for the XSDT (the HPET's), with ACPI only
      */
     public record Config(Path kernel, Optional<Path> initrd, String cmdline, int cpus,
-            Optional<List<byte[]>> acpiDevices) {
+            Optional<List<byte[]>> acpiDevices, List<byte[]> acpiTables) {
         public Config {
             Objects.requireNonNull(kernel, "kernel");
             Objects.requireNonNull(initrd, "initrd");
             Objects.requireNonNull(cmdline, "cmdline");
             Objects.requireNonNull(acpiDevices, "acpiDevices");
             acpiDevices = acpiDevices.map(List::copyOf);
+            acpiTables = List.copyOf(acpiTables);
+        }
+
+        /** Without extra ACPI tables. */
+        public Config(Path kernel, Optional<Path> initrd, String cmdline, int cpus, Optional<List<byte[]>> acpiDevices) {
+            this(kernel, initrd, cmdline, cpus, acpiDevices, List.of());
         }
 
         /** Without ACPI tables. */
@@ -62,7 +69,7 @@ public final class LinuxBoot {
         initrd.ifPresent(r -> params.ramdisk(r.gpa(), r.size()));
         // The tables sit in the BIOS area the e820 map reserves (EBDA to 1 MiB), beside the MP table.
         Optional<AcpiTables.Written> acpi = config.acpiDevices().map(devices ->
-                AcpiTables.write(mem, config.cpus(), GuestLayout.LAPIC, GuestLayout.IOAPIC, devices));
+                AcpiTables.write(mem, config.cpus(), GuestLayout.LAPIC, GuestLayout.IOAPIC, devices, config.acpiTables()));
         acpi.ifPresent(t -> params.acpiRsdp(t.rsdp()));
         params.writeTo(mem, GuestLayout.ZERO_PAGE);
         MpTable.write(mem, config.cpus());

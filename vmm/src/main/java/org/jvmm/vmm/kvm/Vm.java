@@ -119,6 +119,38 @@ public final class Vm implements AutoCloseable {
         }
     }
 
+    /** {@code struct kvm_pit_state2}: three 24-byte channel states, then the flags word. */
+    static final int PIT_STATE2_FLAGS = 3 * 24;
+
+    /**
+     * KVM_GET_PIT2 then KVM_SET_PIT2 with KVM_PIT_FLAGS_HPET_LEGACY set or cleared: while set, the
+     * in-kernel PIT's channel 0 stops raising IRQ 0 (arch/x86/kvm/i8254.c), as when an HPET in
+     * legacy replacement mode has taken IRQ 0 over; QEMU does the same. Only the flags word
+     * changes; the struct's size is the one encoded in the ioctl number.
+     */
+    public void setPitHpetLegacy(boolean on) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = getPit2(a);
+            int flags = s.get(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS);
+            flags = on ? flags | KVM_PIT_FLAGS_HPET_LEGACY() : flags & ~KVM_PIT_FLAGS_HPET_LEGACY();
+            s.set(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS, flags);
+            Ioctls.call(fd, "KVM_SET_PIT2", KVM_SET_PIT2(), s, () -> "HPET legacy " + on);
+        }
+    }
+
+    /** Whether KVM_PIT_FLAGS_HPET_LEGACY is set (KVM_GET_PIT2). */
+    public boolean pitHpetLegacy() {
+        try (Arena a = Arena.ofConfined()) {
+            return (getPit2(a).get(ValueLayout.JAVA_INT, PIT_STATE2_FLAGS) & KVM_PIT_FLAGS_HPET_LEGACY()) != 0;
+        }
+    }
+
+    private MemorySegment getPit2(Arena a) {
+        MemorySegment s = a.allocate((KVM_GET_PIT2() >>> 16) & 0x3fff, 8);
+        Ioctls.call(fd, "KVM_GET_PIT2", KVM_GET_PIT2(), s, () -> "");
+        return s;
+    }
+
     /** KVM_IRQ_LINE: drives GSI {@code irq} of the in-kernel irqchip to {@code level}. */
     public void irqLine(int irq, boolean level) {
         try (Arena a = Arena.ofConfined()) {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jvmm.vmm.acpi.AcpiDevices;
 import org.jvmm.vmm.acpi.AcpiPm;
+import org.jvmm.vmm.acpi.HpetTable;
 import org.jvmm.vmm.boot.LinuxBoot;
 import org.jvmm.vmm.cpu.VmExitStatus;
 import org.jvmm.vmm.devices.CmosRtc;
@@ -22,6 +23,8 @@ import org.jvmm.vmm.machine.MachineBuilder;
 import org.jvmm.vmm.memory.X86Layout;
 import org.jvmm.vmm.spi.VmExtension;
 import org.jvmm.vmm.stats.Census;
+import org.jvmm.vmm.timer.Hpet;
+import org.jvmm.vmm.timer.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * A PC-like Linux guest booted directly from a kernel file: the {@link Machine} with the in-kernel
  * irqchip and PIT, the legacy devices on the port bus (COM1 on IRQ 4, the i8042 reset line, the
  * CMOS clock, the debug-exit port, a sink for POST codes at 0x80, the ACPI power-management
- * registers), the kernel, initrd, command line and boot tables (MP and ACPI) in RAM, and vCPU 0 at
- * the kernel's 64-bit entry point.
+ * registers with the PM timer), the HPET on the MMIO bus unless the config leaves it out, the
+ * kernel, initrd, command line and boot tables (MP and ACPI) in RAM, and vCPU 0 at the kernel's
+ * 64-bit entry point.
  *
  * <pre>{@code
  * LinuxVmConfig config = LinuxVmConfig.of(Path.of("bzImage"), Optional.of(Path.of("initrd")), 512L << 20, 2);
@@ -54,6 +58,8 @@ public final class LinuxVm implements AutoCloseable {
     private final ConsoleWatch console;
     private final Serial16550 serial;
     private final SerialInput input;
+    /** Null without an HPET. */
+    private final Hpet hpet;
     private final AtomicReference<LinuxVmExit> decided = new AtomicReference<>();
     /** Written by the thread in {@link #run}, read by monitors on theirs. */
     private volatile State state = State.CREATED;
@@ -65,6 +71,7 @@ public final class LinuxVm implements AutoCloseable {
         this.console = new ConsoleWatch(out, line -> end(LinuxVmExit.powerOff(line.substring(line.indexOf("reboot:")))));
         this.serial = new Serial16550(machine.irqLine(Serial16550.COM1_IRQ), console);
         this.input = in == null ? null : new SerialInput(in, serial);
+        this.hpet = config.hpet() ? new Hpet(NanoClock.HOST, machine::irqLine, machine.vm()::setPitHpetLegacy) : null;
     }
 
     /**
@@ -118,8 +125,13 @@ public final class LinuxVm implements AutoCloseable {
         pio.register(DebugExit.BASE, DebugExit.PORT_COUNT, new DebugExit(code -> end(LinuxVmExit.debugExit(code))), "debug-exit");
         pio.register(POST_CODE_PORT, 1, new PostCodeSink(), "post-code");
         pio.register(AcpiPm.BASE, AcpiPm.PORT_COUNT, new AcpiPm(() -> end(LinuxVmExit.powerOff("ACPI S5"))), "acpi-pm");
+        List<byte[]> tables = new ArrayList<>();
+        if (hpet != null) {
+            machine.mmio().register(Hpet.BASE, Hpet.SIZE, hpet, "hpet");
+            tables.add(HpetTable.build(Hpet.BLOCK_ID, Hpet.BASE, Hpet.MIN_TICKS));
+        }
         boot = LinuxBoot.prepare(machine.memory(), new LinuxBoot.Config(config.kernel(), config.initrd(),
-                config.cmdline(), config.cpus(), Optional.of(acpiDevices(config.extensions()))));
+                config.cmdline(), config.cpus(), Optional.of(acpiDevices(config)), tables));
         BootRegisters.apply(machine.vcpu(0), boot.cpu());
         LOG.debug("kernel {} at 0x{} entry 0x{}, initrd {}", boot.kernel().format(),
                 Long.toHexString(boot.kernel().loadStart()), Long.toHexString(boot.kernel().entry()), boot.initrd());
@@ -129,13 +141,16 @@ public final class LinuxVm implements AutoCloseable {
      * The devices above as the DSDT describes them, so Linux's PNP drivers find them by ID, then
      * the extensions' own (the VMBus device, for one).
      */
-    private static List<byte[]> acpiDevices(List<VmExtension> extensions) {
+    private static List<byte[]> acpiDevices(LinuxVmConfig config) {
         List<byte[]> devices = new ArrayList<>(List.of(
                 AcpiDevices.serial("COM1", 1, Serial16550.COM1_BASE, Serial16550.COM1_IRQ),
                 AcpiDevices.ps2Keyboard("PS2K", I8042.BASE, I8042.BASE + 4, I8042.KBD_IRQ),
                 AcpiDevices.ps2Mouse("PS2M", I8042.AUX_IRQ),
                 AcpiDevices.cmosRtc("RTC", CmosRtc.BASE, CmosRtc.PORT_COUNT)));
-        for (VmExtension ext : extensions) {
+        if (config.hpet()) {
+            devices.add(AcpiDevices.hpet("HPET", Hpet.BASE, Hpet.SIZE));
+        }
+        for (VmExtension ext : config.extensions()) {
             devices.addAll(ext.acpiDevices());
         }
         return devices;
@@ -222,6 +237,9 @@ public final class LinuxVm implements AutoCloseable {
             input.start();
         }
         state = State.RUNNING;
+        if (hpet != null) {
+            hpet.start();
+        }
         machine.start();
         try {
             Optional<VmExitStatus> status = timeout.isPresent() ? machine.awaitExit(timeout.get())
@@ -290,6 +308,9 @@ public final class LinuxVm implements AutoCloseable {
     public void close() {
         if (input != null) {
             input.stop();
+        }
+        if (hpet != null) {
+            hpet.close(); // before the VM whose interrupt lines its thread drives
         }
         machine.close();
     }

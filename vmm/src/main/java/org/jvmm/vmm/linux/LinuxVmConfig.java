@@ -11,10 +11,12 @@ import org.jvmm.vmm.spi.VmExtension;
 /**
  * What a Linux VM is made of: kernel (bzImage or ELF vmlinux), optional initrd, command line,
  * RAM in bytes, vCPU count, and extensions (Hyper-V is one) that plug into the machine after
- * jvmm's own CPUID topology and before the in-kernel irqchip is created.
+ * jvmm's own CPUID topology and before the in-kernel irqchip is created, and whether the machine
+ * has an HPET (on by default, as QEMU's {@code pc}; {@code --no-hpet} or libvirt's
+ * {@code <timer name='hpet' present='no'/>} turn it off).
  */
 public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int cpus,
-                            List<VmExtension> extensions) {
+                            List<VmExtension> extensions, boolean hpet) {
     /**
      * The default command line. {@code console=ttyS0}: the kernel console on COM1, which is the
      * host's console. {@code reboot=k}: reboot through the i8042 reset line, which ends jvmm at
@@ -34,17 +36,27 @@ public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, 
         extensions = List.copyOf(extensions);
     }
 
+    /** With an HPET. */
+    public LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int cpus,
+                         List<VmExtension> extensions) {
+        this(kernel, initrd, cmdline, memoryBytes, cpus, extensions, true);
+    }
+
     /** A config without extensions and with {@link #DEFAULT_CMDLINE}. */
     public static LinuxVmConfig of(Path kernel, Optional<Path> initrd, long memoryBytes, int cpus) {
         return new LinuxVmConfig(kernel, initrd, DEFAULT_CMDLINE, memoryBytes, cpus, List.of());
     }
 
     public LinuxVmConfig withCmdline(String cmdline) {
-        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions);
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
     }
 
     public LinuxVmConfig withExtensions(List<VmExtension> extensions) {
-        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions);
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
+    }
+
+    public LinuxVmConfig withHpet(boolean hpet) {
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
     }
 
     /**

@@ -4,7 +4,9 @@ package org.jvmm.vmm.acpi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.jvmm.vmm.timer.PmTimer;
 
 /** The PM registers as Linux's ACPICA drives them, and as a hostile guest might. */
 class AcpiPmTest {
@@ -59,5 +61,23 @@ class AcpiPmTest {
         assertEquals(0, pm.read(0x10, 4));
         assertEquals(0, pm.read(AcpiPm.PORT_COUNT, 4));
         assertEquals(0, offs.get());
+    }
+
+    @Test
+    void thePmTimerReadsAt0x608InAnyWidthAndIgnoresWrites() {
+        AtomicLong nanos = new AtomicLong(123_456_789L);
+        AcpiPm timed = new AcpiPm(offs::incrementAndGet, new PmTimer(nanos::get));
+        int tmr = AcpiPm.PM_TMR - AcpiPm.BASE;
+        assertEquals(0, timed.read(tmr, 4));
+        nanos.addAndGet(1_000_000_000L); // 3579545 = 0x369e99
+        assertEquals(0x369e99, timed.read(tmr, 4));
+        assertEquals(0x99, timed.read(tmr, 1));
+        assertEquals(0x369e, timed.read(tmr + 1, 2));
+        assertEquals(0, timed.read(tmr + 3, 1), "24 bits: the top byte is 0");
+        timed.write(tmr, 4, 0);
+        assertEquals(0x369e99, timed.read(tmr, 4));
+        // One access across PM1_CNT's neighbourhood and the timer: each byte from its register.
+        assertEquals(0x0036_9e99_0000_0001L, timed.read(CNT, 8));
+        assertEquals(0x369e99L << 16, timed.read(CNT + 2, 8));
     }
 }

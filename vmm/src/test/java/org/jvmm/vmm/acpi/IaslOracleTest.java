@@ -32,8 +32,9 @@ class IaslOracleTest {
     static void writeTables() {
         List<byte[]> devices = List.of(AcpiDevices.serial("COM1", 1, 0x3f8, 4),
                 AcpiDevices.ps2Keyboard("PS2K", 0x60, 0x64, 1), AcpiDevices.ps2Mouse("PS2M", 12),
-                AcpiDevices.cmosRtc("RTC", 0x70, 2));
-        tables = AcpiTables.write(AcpiTablesTest.memory(), 3, 0xfee00000L, 0xfec00000L, devices);
+                AcpiDevices.cmosRtc("RTC", 0x70, 2), AcpiDevices.hpet("HPET", 0xfed00000L, 0x400));
+        tables = AcpiTables.write(AcpiTablesTest.memory(), 3, 0xfee00000L, 0xfec00000L, devices,
+                List.of(HpetTable.build(0x8086a201, 0xfed00000L, 10_000)));
     }
 
     /** Runs iasl with {@code args} in the temp dir; returns its output, failing on a non-zero exit. */
@@ -88,14 +89,15 @@ class IaslOracleTest {
         String dsl = Files.readString(dir.resolve("dsdt.dsl"));
         for (String expected : List.of("Device (COM1)", "EisaId (\"PNP0501\")", "IO (Decode16,",
                 "0x03F8,             // Range Minimum", "IRQNoFlags ()", "Name (_S5, Package (0x02)",
-                "EisaId (\"PNP0303\")", "EisaId (\"PNP0F13\")", "EisaId (\"PNP0B00\")")) {
+                "EisaId (\"PNP0303\")", "EisaId (\"PNP0F13\")", "EisaId (\"PNP0B00\")",
+                "EisaId (\"PNP0103\")", "Memory32Fixed (ReadOnly,", "0xFED00000,         // Address Base")) {
             assertTrue(dsl.contains(expected), "'" + expected + "' missing from the disassembly:\n" + dsl);
         }
     }
 
     @Test
     void fadtMadtAndFacsDisassembleCleanlyAndCompileBack() throws Exception {
-        for (String sig : List.of("FACP", "APIC", "XSDT")) {
+        for (String sig : List.of("FACP", "APIC", "XSDT", "HPET")) {
             assertSameTable(sig, tables.bytes().get(sig), roundTrip(sig));
         }
         byte[] facs = roundTrip("FACS");
@@ -110,12 +112,23 @@ class IaslOracleTest {
         String madt = Files.readString(dir.resolve("apic.dsl"));
         for (String s : List.of("SCI Interrupt : 0009", "PM1A Event Block Address : 00000600",
                 "PM1A Control Block Address : 00000604", "8042 Present on ports 60/64 (V2) : 1",
-                "Reset Register Supported (V2) : 1", "Value to cause reset : FE")) {
+                "Reset Register Supported (V2) : 1", "Value to cause reset : FE",
+                "PM Timer Block Address : 00000608", "PM Timer Block Length : 04", "32-bit PM Timer (V1) : 0")) {
             assertTrue(fadt.replaceAll(" +", " ").contains(s), "'" + s + "' missing:\n" + fadt);
         }
         assertEquals(3, madt.replaceAll(" +", " ").split("Subtable Type : 00 \\[Processor Local APIC\\]", -1).length - 1,
                 "one local APIC per CPU:\n" + madt);
         assertTrue(madt.contains("Interrupt Source Override"), madt);
         assertTrue(madt.contains("Local APIC NMI"), madt);
+    }
+
+    @Test
+    void theHpetTableShowsQemusBlockIdAndAddress() throws Exception {
+        roundTrip("HPET");
+        String hpet = Files.readString(dir.resolve("hpet.dsl")).replaceAll(" +", " ");
+        for (String s : List.of("Signature : \"HPET\"", "Hardware Block ID : 8086A201", "Address : 00000000FED00000",
+                "Sequence Number : 00", "Minimum Clock Ticks : 2710", "Space ID : 00 [SystemMemory]")) {
+            assertTrue(hpet.contains(s), "'" + s + "' missing:\n" + hpet);
+        }
     }
 }

@@ -50,6 +50,11 @@ class KvmTest {
             vm.setTssAddr(0xfeffd000L);
             vm.createIrqchip();
             vm.createPit2(0);
+            assertFalse(vm.pitHpetLegacy());
+            vm.setPitHpetLegacy(true); // an HPET took IRQ 0 over
+            assertTrue(vm.pitHpetLegacy());
+            vm.setPitHpetLegacy(false);
+            assertFalse(vm.pitHpetLegacy());
             vm.irqLine(4, true);
             vm.irqLine(4, false);
             // Two users of the table: the second's additions keep the first's route.
