@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jvmm.cli.VersionProvider;
 import org.jvmm.cli.console.StdinConsole;
@@ -18,10 +19,12 @@ import org.jvmm.cli.qmp.QmpVersion;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
+import org.jvmm.hyperv.kvm.HvVapicData;
 import org.jvmm.hyperv.kvm.HypervExtension;
 import org.jvmm.hyperv.vmbus.VmbusExtension;
 import org.jvmm.vmm.balloon.BalloonControl;
 import org.jvmm.vmm.kvm.Kvm;
+import org.jvmm.vmm.kvmtrace.KvmTraceCensus;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
@@ -158,8 +161,15 @@ public final class RunCommand implements Callable<Integer> {
                 extensions.add(vmbus);
             }
         }
-        if (stats.countMsrs != null) {
-            extensions.add(new CountedMsrs(stats.countMsrs));
+        if (!stats.filterMsrs().isEmpty()) {
+            extensions.add(new CountedMsrs(stats.filterMsrs(), HvVapicData.INSTANCE));
+        }
+        // The kernel's side of the census: KVM's Hyper-V trace points (kvm_hv_timer_state is the
+        // VMX preemption timer, not Hyper-V) and kvm_msr for --count-msrs-by trace.
+        KvmTraceCensus trace = !stats.enabled() ? null
+                : new KvmTraceCensus("kvm_hv_", Set.of("kvm_hv_timer_state"), stats.tracedMsrs());
+        if (trace != null) {
+            extensions.add(trace);
         }
         config = config.withExtensions(extensions);
         LinuxVmExit exit;
@@ -211,7 +221,7 @@ public final class RunCommand implements Callable<Integer> {
         err.flush();
         if (census != null) {
             try {
-                stats.report(census, statsFile, err);
+                stats.report(census, trace.status(), statsFile, err);
             } finally {
                 closeQuietly(statsFile);
             }
