@@ -47,7 +47,8 @@ public final class StatsOptions {
     @Option(names = "--count-msrs", paramLabel = "LIST", converter = MsrListConverter.class,
             description = "Send guest accesses of these MSRs through jvmm so the census counts them per"
                     + " vCPU and index; KVM still carries them out. Indices, ranges and presets, comma"
-                    + " separated: 0x174,0x174-0x176,hv-vapic (0x40000070-0x40000073). Needs --stats.")
+                    + " separated: 0x174,0x174-0x176,hv-vapic (0x40000070-0x40000073). Needs --stats."
+                    + " x2APIC MSRs (0x800-0x8ff) only with --count-msrs-by trace.")
     List<MsrFilterRange> countMsrs;
 
     @Option(names = "--count-msrs-by", paramLabel = "filter|trace",
@@ -80,6 +81,12 @@ public final class StatsOptions {
         }
         if (countMsrsBy != null && countMsrs == null) {
             throw new ParameterException(spec.commandLine(), "--count-msrs-by needs --count-msrs");
+        }
+        if (countMsrs != null && countMsrsBy != MsrSource.trace) {
+            MsrListConverter.x2apicRange(countMsrs).ifPresent(r -> {
+                throw new ParameterException(spec.commandLine(), "--count-msrs: '" + r + "' includes x2APIC MSRs"
+                        + " (0x800-0x8ff), which KVM never sends to userspace; --count-msrs-by trace counts them");
+            });
         }
         if (stats != null && stats.isBlank()) {
             throw new ParameterException(spec.commandLine(), "--stats= needs a file name ('-' for stderr)");
