@@ -210,10 +210,12 @@ public final class RunCommand implements Callable<Integer> {
             }
         } catch (CountedMsrs.RefusedMsrException e) {
             closeQuietly(statsFile);
+            closeTrace(trace);
             // The MSR came from the command line: naming it there is bad usage, exit 2.
             throw new ParameterException(spec.commandLine(), "--count-msrs: " + e.getMessage());
         } catch (RuntimeException e) {
             closeQuietly(statsFile);
+            closeTrace(trace);
             throw e;
         }
         PrintWriter err = spec.commandLine().getErr();
@@ -235,6 +237,16 @@ public final class RunCommand implements Callable<Integer> {
             return Optional.of(vmbus.balloon().get());
         }
         return extensions.stream().filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
+    }
+
+    /**
+     * A VM that failed to build never closes its extensions: remove the trace instance here
+     * rather than leave it to the next jvmm (closing twice is harmless).
+     */
+    private static void closeTrace(KvmTraceCensus trace) {
+        if (trace != null) {
+            trace.close();
+        }
     }
 
     private static void closeQuietly(Optional<OutputStream> file) {
