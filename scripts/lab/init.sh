@@ -46,6 +46,8 @@ mount -t tmpfs -o mode=1777 shm /dev/shm
 mount -o rbind /dev $R/dev
 mount -o bind /proc $R/proc
 mount -o bind /sys $R/sys
+# tracefs, where jvmm run --stats reads KVM's trace points (the census' kernel side).
+mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null || echo "hvlab: no tracefs in the lab" >/dev/ttyS0
 mount -t tmpfs -o mode=1777 tmp $R/tmp
 mount -t tmpfs -o mode=755 run $R/run
 mkdir -p $R/run/hvlab

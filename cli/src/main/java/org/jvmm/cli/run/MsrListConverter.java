@@ -71,11 +71,22 @@ final class MsrListConverter implements ITypeConverter<List<MsrFilterRange>> {
             throw new TypeConversionException("'%s' spans %d MSRs, but one KVM filter range covers at most %d"
                     .formatted(text, last - first + 1, MAX_RANGE_MSRS));
         }
-        if (first <= X2APIC_LAST && X2APIC_FIRST <= last) {
-            throw new TypeConversionException("'%s' includes x2APIC MSRs (0x800-0x8ff), which KVM never sends to userspace"
-                    .formatted(text));
-        }
         return new Item(text, first, last);
+    }
+
+    /**
+     * The first range that includes x2APIC MSRs, as written ("0x830", "0x700-0x800"): the filter
+     * cannot count those, KVM's kvm_msr trace point can (--count-msrs-by trace).
+     */
+    static java.util.Optional<String> x2apicRange(List<MsrFilterRange> ranges) {
+        for (MsrFilterRange r : ranges) {
+            long first = Integer.toUnsignedLong(r.first());
+            long last = first + r.count() - 1;
+            if (first <= X2APIC_LAST && X2APIC_FIRST <= last) {
+                return java.util.Optional.of(first == last ? "0x%x".formatted(first) : "0x%x-0x%x".formatted(first, last));
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /** A 32-bit MSR index: 0x-prefixed hex or decimal (no octal: a leading 0 is just a digit). */

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jvmm.cli.VersionProvider;
 import org.jvmm.cli.console.StdinConsole;
@@ -18,10 +19,12 @@ import org.jvmm.cli.qmp.QmpVersion;
 import org.jvmm.hyperv.HvConfig;
 import org.jvmm.hyperv.config.DomainSpec;
 import org.jvmm.hyperv.config.DomainXml;
+import org.jvmm.hyperv.kvm.HvVapicData;
 import org.jvmm.hyperv.kvm.HypervExtension;
 import org.jvmm.hyperv.vmbus.VmbusExtension;
 import org.jvmm.vmm.balloon.BalloonControl;
 import org.jvmm.vmm.kvm.Kvm;
+import org.jvmm.vmm.kvmtrace.KvmTraceCensus;
 import org.jvmm.vmm.linux.LinuxVm;
 import org.jvmm.vmm.linux.LinuxVmConfig;
 import org.jvmm.vmm.linux.LinuxVmExit;
@@ -163,8 +166,15 @@ public final class RunCommand implements Callable<Integer> {
                 extensions.add(vmbus);
             }
         }
-        if (stats.countMsrs != null) {
-            extensions.add(new CountedMsrs(stats.countMsrs));
+        if (!stats.filterMsrs().isEmpty()) {
+            extensions.add(new CountedMsrs(stats.filterMsrs(), HvVapicData.INSTANCE));
+        }
+        // The kernel's side of the census: KVM's Hyper-V trace points (kvm_hv_timer_state is the
+        // VMX preemption timer, not Hyper-V) and kvm_msr for --count-msrs-by trace.
+        KvmTraceCensus trace = !stats.enabled() ? null
+                : new KvmTraceCensus("kvm_hv_", Set.of("kvm_hv_timer_state"), stats.tracedMsrs());
+        if (trace != null) {
+            extensions.add(trace);
         }
         config = config.withExtensions(extensions);
         LinuxVmExit exit;
@@ -206,10 +216,12 @@ public final class RunCommand implements Callable<Integer> {
             }
         } catch (CountedMsrs.RefusedMsrException e) {
             closeQuietly(statsFile);
+            closeTrace(trace);
             // The MSR came from the command line: naming it there is bad usage, exit 2.
             throw new ParameterException(spec.commandLine(), "--count-msrs: " + e.getMessage());
         } catch (RuntimeException e) {
             closeQuietly(statsFile);
+            closeTrace(trace);
             throw e;
         }
         PrintWriter err = spec.commandLine().getErr();
@@ -217,7 +229,7 @@ public final class RunCommand implements Callable<Integer> {
         err.flush();
         if (census != null) {
             try {
-                stats.report(census, statsFile, err);
+                stats.report(census, trace.status(), statsFile, err);
             } finally {
                 closeQuietly(statsFile);
             }
@@ -231,6 +243,16 @@ public final class RunCommand implements Callable<Integer> {
             return Optional.of(vmbus.balloon().get());
         }
         return extensions.stream().filter(BalloonControl.class::isInstance).map(BalloonControl.class::cast).findFirst();
+    }
+
+    /**
+     * A VM that failed to build never closes its extensions: remove the trace instance here
+     * rather than leave it to the next jvmm (closing twice is harmless).
+     */
+    private static void closeTrace(KvmTraceCensus trace) {
+        if (trace != null) {
+            trace.close();
+        }
     }
 
     private static void closeQuietly(Optional<OutputStream> file) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.jvmm.vmm.kvmtrace.TraceStatus;
 import org.jvmm.vmm.spi.MsrFilterRange;
 import org.jvmm.vmm.stats.Census;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +28,9 @@ public final class StatsOptions {
 
     enum Format { text, json }
 
+    /** Who counts the --count-msrs MSRs: jvmm through the MSR filter, or KVM's kvm_msr trace point. */
+    enum MsrSource { filter, trace }
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -43,8 +47,25 @@ public final class StatsOptions {
     @Option(names = "--count-msrs", paramLabel = "LIST", converter = MsrListConverter.class,
             description = "Send guest accesses of these MSRs through jvmm so the census counts them per"
                     + " vCPU and index; KVM still carries them out. Indices, ranges and presets, comma"
-                    + " separated: 0x174,0x174-0x176,hv-vapic (0x40000070-0x40000073). Needs --stats.")
+                    + " separated: 0x174,0x174-0x176,hv-vapic (0x40000070-0x40000073). Needs --stats."
+                    + " x2APIC MSRs (0x800-0x8ff) only with --count-msrs-by trace.")
     List<MsrFilterRange> countMsrs;
+
+    @Option(names = "--count-msrs-by", paramLabel = "filter|trace",
+            description = "Who counts the --count-msrs MSRs: filter (default) sends each access through"
+                    + " jvmm; trace counts KVM's kvm_msr trace point instead, with no extra exit (needs"
+                    + " tracefs, as root).")
+    MsrSource countMsrsBy;
+
+    /** The MSRs the filter counts (empty unless --count-msrs by filter). */
+    List<MsrFilterRange> filterMsrs() {
+        return countMsrs == null || countMsrsBy == MsrSource.trace ? List.of() : countMsrs;
+    }
+
+    /** The MSRs the kvm_msr trace point counts (empty unless --count-msrs-by trace). */
+    List<MsrFilterRange> tracedMsrs() {
+        return countMsrs == null || countMsrsBy != MsrSource.trace ? List.of() : countMsrs;
+    }
 
     boolean enabled() {
         return stats != null;
@@ -57,6 +78,15 @@ public final class StatsOptions {
         }
         if (countMsrs != null && stats == null) {
             throw new ParameterException(spec.commandLine(), "--count-msrs needs --stats (the counts are part of the census)");
+        }
+        if (countMsrsBy != null && countMsrs == null) {
+            throw new ParameterException(spec.commandLine(), "--count-msrs-by needs --count-msrs");
+        }
+        if (countMsrs != null && countMsrsBy != MsrSource.trace) {
+            MsrListConverter.x2apicRange(countMsrs).ifPresent(r -> {
+                throw new ParameterException(spec.commandLine(), "--count-msrs: '" + r + "' includes x2APIC MSRs"
+                        + " (0x800-0x8ff), which KVM never sends to userspace; --count-msrs-by trace counts them");
+            });
         }
         if (stats != null && stats.isBlank()) {
             throw new ParameterException(spec.commandLine(), "--stats= needs a file name ('-' for stderr)");
@@ -79,8 +109,8 @@ public final class StatsOptions {
     }
 
     /** Writes the census in the chosen format to {@code file}, or else to {@code err}. */
-    void report(Census census, Optional<OutputStream> file, PrintWriter err) {
-        String text = format == Format.json ? StatsReport.json(census) : StatsReport.text(census);
+    void report(Census census, TraceStatus trace, Optional<OutputStream> file, PrintWriter err) {
+        String text = format == Format.json ? StatsReport.json(census, trace) : StatsReport.text(census, trace);
         if (file.isEmpty()) {
             err.print(text);
             err.flush();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jvmm.vmm.kvmtrace.TraceStatus;
 import org.jvmm.vmm.stats.Census;
 import org.jvmm.vmm.stats.CountGroups;
 import org.jvmm.vmm.stats.KvmStat;
@@ -24,7 +25,7 @@ final class StatsReport {
 
     private StatsReport() {}
 
-    static String json(Census c) {
+    static String json(Census c, TraceStatus trace) {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode root = mapper.createObjectNode();
         root.put("version", JSON_VERSION);
@@ -46,6 +47,15 @@ final class StatsReport {
             root.put("kvm_unavailable", c.kvmUnavailable().get());
         } else {
             root.putNull("kvm_unavailable");
+        }
+        ObjectNode t = root.putObject("trace");
+        ArrayNode events = t.putArray("events");
+        trace.events().forEach(events::add);
+        t.put("dropped", trace.dropped());
+        if (trace.unavailable().isPresent()) {
+            t.put("unavailable", trace.unavailable().get());
+        } else {
+            t.putNull("unavailable");
         }
         try {
             return mapper.writeValueAsString(root) + "\n";
@@ -99,7 +109,7 @@ final class StatsReport {
      * second. KVM's statistics follow as group {@code kvm}, those that stayed zero on every vCPU
      * left out (the JSON has all of them); a histogram shows the sum of its buckets.
      */
-    static String text(Census c) {
+    static String text(Census c, TraceStatus trace) {
         int n = c.vcpus().size();
         List<String[]> rows = new ArrayList<>();
         String[] head = new String[n + 4];
@@ -158,6 +168,14 @@ final class StatsReport {
         StringBuilder out = new StringBuilder();
         out.append("jvmm: census over %.3f s, %d vCPU%s%n".formatted(c.wallSeconds(), n, n == 1 ? "" : "s"));
         c.kvmUnavailable().ifPresent(why -> out.append("jvmm: no KVM statistics: ").append(why).append('\n'));
+        if (trace.unavailable().isPresent()) {
+            out.append(trace.events().isEmpty() ? "jvmm: no kernel trace points: " : "jvmm: kernel trace points incomplete: ")
+                    .append(trace.unavailable().get()).append('\n');
+        }
+        if (!trace.events().isEmpty()) {
+            out.append("jvmm: kernel trace points: %d counted (groups kvm:*)%s%n".formatted(trace.events().size(),
+                    trace.dropped() == 0 ? "" : ", %d events dropped (tables full)".formatted(trace.dropped())));
+        }
         int[] width = new int[n + 4];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {

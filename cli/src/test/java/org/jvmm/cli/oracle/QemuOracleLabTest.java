@@ -87,6 +87,13 @@ class QemuOracleLabTest {
                 q.clocksource(), q.available(), q.privilegeLine());
         assertTrue(diff.isEmpty(), () -> "jvmm differs from QEMU for " + config + ":\n  "
                 + String.join("\n  ", diff) + "\n--- jvmm console:\n" + jvmm.stdout());
+        if (config.jvmmOptions().containsAll(OracleConfig.CENSUS)) {
+            // The census really was on: the guest's EOIs went through jvmm and were counted.
+            Matcher eoi = Pattern.compile("(?m)^msr\\s+0x40000070 wrmsr\\s.*\\s(\\d+)\\s+[0-9.]+$").matcher(jvmm.stderr());
+            assertTrue(eoi.find() && Long.parseLong(eoi.group(1)) > 0,
+                    "no HV_X64_MSR_EOI writes counted in jvmm's census:\n" + jvmm.stderr());
+            System.out.printf("oracle %s: census on, %s HV_X64_MSR_EOI writes counted%n", config.name(), eoi.group(1));
+        }
     }
 
     /**
@@ -98,8 +105,9 @@ class QemuOracleLabTest {
         Path initrd = TestGuestImage.initrd();
         Duration limit = config.mustFail() ? REFUSAL : BOOT;
         VmmBoot.Running qemuRun = VmmBoot.start("qemu", VmmBoot.qemu(kernel, initrd, CMDLINE, config.hvFlags()), dir);
-        VmmBoot.Running jvmmRun = VmmBoot.start("jvmm",
-                VmmBoot.jvmm(kernel, initrd, CMDLINE, config.hvFlags(), limit.minusSeconds(20)), dir);
+        List<String> jvmmCmd = new java.util.ArrayList<>(VmmBoot.jvmm(kernel, initrd, CMDLINE, config.hvFlags(), limit.minusSeconds(20)));
+        jvmmCmd.addAll(config.jvmmOptions());
+        VmmBoot.Running jvmmRun = VmmBoot.start("jvmm", jvmmCmd, dir);
         try {
             VmmBoot.Result qemu = qemuRun.await(limit);
             VmmBoot.Result jvmm = jvmmRun.await(limit);

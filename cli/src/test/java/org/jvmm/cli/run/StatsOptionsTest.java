@@ -78,6 +78,23 @@ class StatsOptionsTest {
     }
 
     @Test
+    void countMsrsByChoosesTheSourceAndNeedsAList() {
+        assertOneLine(jvmm("run", "--kernel", "k", "--stats", "--count-msrs-by", "trace"), 2,
+                "--count-msrs-by needs --count-msrs");
+        assertOneLine(jvmm("run", "--kernel", "k", "--stats", "--count-msrs", "hv-vapic", "--count-msrs-by", "perf"), 2,
+                "perf");
+        StatsOptions byTrace = parse("--kernel", "k", "--stats", "--count-msrs", "0x174", "--count-msrs-by", "trace");
+        assertEquals(List.of(), byTrace.filterMsrs(), "traced MSRs are not deflected");
+        assertEquals(List.of(new MsrFilterRange(0x174, 1, true, true)), byTrace.tracedMsrs());
+        assertEquals(List.of(new MsrFilterRange(0x830, 1, true, true)),
+                parse("--kernel", "k", "--stats", "--count-msrs", "0x830", "--count-msrs-by", "trace").tracedMsrs(),
+                "kvm_msr traces x2APIC MSRs, which the filter cannot count");
+        StatsOptions byFilter = parse("--kernel", "k", "--stats", "--count-msrs", "0x174");
+        assertEquals(List.of(new MsrFilterRange(0x174, 1, true, true)), byFilter.filterMsrs(), "the filter is the default");
+        assertEquals(List.of(), byFilter.tracedMsrs());
+    }
+
+    @Test
     void anEmptyFileNameIsBadUsage() {
         assertOneLine(jvmm("run", "--kernel", "k", "--stats="), 2, "--stats=");
     }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.jvmm.vmm.kvmtrace.TraceStatus;
 import org.jvmm.vmm.stats.Census;
 import org.jvmm.vmm.stats.CountGroups;
 import org.jvmm.vmm.stats.KvmStat;
@@ -48,6 +49,9 @@ class StatsReportTest {
                 vm, kvmUnavailable.isPresent() ? List.of() : List.of(counter("remote_tlb_flush", 7)), kvmUnavailable);
     }
 
+    private static final TraceStatus TRACED = new TraceStatus(List.of("kvm:kvm_hv_hypercall", "kvm:kvm_msr"), 2, Optional.empty());
+    private static final TraceStatus NO_TRACE = TraceStatus.unavailable("/sys/kernel/tracing is not a mounted tracefs");
+
     static JsonNode documentedShape() throws Exception {
         String readme = Files.readString(RepoRoot.find().resolve("README.md"));
         int marker = readme.indexOf("<!-- census-json-shape -->");
@@ -60,21 +64,26 @@ class StatsReportTest {
     void jsonHasTheDocumentedShape() throws Exception {
         JsonNode shape = documentedShape();
         for (Optional<String> unavailable : List.of(Optional.<String>empty(), Optional.of("KVM_GET_STATS_FD: EINVAL"))) {
-            List<String> problems = new ArrayList<>();
-            conform(shape, JSON.readTree(StatsReport.json(census(unavailable))), "$", problems);
-            assertEquals(List.of(), problems);
+            for (TraceStatus trace : List.of(TRACED, NO_TRACE)) {
+                List<String> problems = new ArrayList<>();
+                conform(shape, JSON.readTree(StatsReport.json(census(unavailable), trace)), "$", problems);
+                assertEquals(List.of(), problems);
+            }
         }
     }
 
     @Test
     void theShapeCheckCatchesDepartures() throws Exception {
         JsonNode shape = documentedShape();
-        String good = StatsReport.json(census(Optional.empty()));
+        String good = StatsReport.json(census(Optional.empty()), TRACED);
         for (String[] edit : new String[][] {
                 {"\"wall_seconds\"", "\"wall_secs\""},                     // renamed key
                 {"\"per_second\" : null", "\"per_second\" : \"none\""},   // wrong type
                 {"\"count\" : 6", "\"count\" : 6.5"},                      // not an integer
-                {"\"version\" : 1,", "\"version\" : 1, \"extra\" : 0,"}}) { // undocumented key
+                {"\"version\" : 1,", "\"version\" : 1, \"extra\" : 0,"}, // undocumented key
+                {"\"dropped\" : 2", "\"dropped\" : \"2\""},                // trace: wrong type
+                {"\"kvm:kvm_msr\" ]", "3 ]"},                             // trace: event not a string
+                {"\"unavailable\" : null", "\"why\" : null"}}) {            // trace: renamed key
             String bad = good.replaceFirst(java.util.regex.Pattern.quote(edit[0]), edit[1]);
             assertTrue(!bad.equals(good), "edit did not apply: " + edit[0]);
             List<String> problems = new ArrayList<>();
@@ -85,7 +94,7 @@ class StatsReportTest {
 
     @Test
     void jsonCarriesTheCountsTotalsAndRates() throws Exception {
-        JsonNode j = JSON.readTree(StatsReport.json(census(Optional.empty())));
+        JsonNode j = JSON.readTree(StatsReport.json(census(Optional.empty()), TRACED));
         assertEquals(2.0, j.get("wall_seconds").asDouble());
         assertEquals(6, j.at("/vcpus/0/counts/pio/0x03f8 out/count").asLong());
         assertEquals(8, j.at("/total/counts/pio/0x03f8 out/count").asLong());
@@ -98,18 +107,25 @@ class StatsReportTest {
         assertTrue(j.at("/total/kvm/blocking/per_second").isNull(), "no rate for an instant value");
         assertEquals(7, j.at("/vm/kvm/remote_tlb_flush/value").asLong());
         assertTrue(j.get("kvm_unavailable").isNull());
+        assertEquals("[\"kvm:kvm_hv_hypercall\",\"kvm:kvm_msr\"]", j.at("/trace/events").toString());
+        assertEquals(2, j.at("/trace/dropped").asLong());
+        assertTrue(j.at("/trace/unavailable").isNull());
+        JsonNode none = JSON.readTree(StatsReport.json(census(Optional.empty()), NO_TRACE));
+        assertEquals("/sys/kernel/tracing is not a mounted tracefs", none.at("/trace/unavailable").asText());
     }
 
     @Test
     void textHasARowPerKeyWithEveryVcpuAndTheTotal() {
-        String t = StatsReport.text(census(Optional.empty()));
+        String t = StatsReport.text(census(Optional.empty()), TRACED);
         assertTrue(t.startsWith("jvmm: census over 2.000 s, 2 vCPUs\n"), t);
         assertTrue(t.lines().anyMatch(l -> l.matches("pio\\s+0x03f8 out\\s+6\\s+2\\s+8\\s+4\\.0")), t);
         assertTrue(t.lines().anyMatch(l -> l.matches("hcall\\s+0x0008 ok\\s+0\\s+5\\s+5\\s+2\\.5")), t);
         assertTrue(t.lines().anyMatch(l -> l.matches("kvm\\s+exits\\s+10\\s+4\\s+14\\s+7\\.0")), t);
         assertTrue(t.lines().anyMatch(l -> l.matches("kvm\\s+halt_wait_hist \\(hist\\) \\[ns\\]\\s+4\\s+1\\s+5\\s+-")), t);
-        String none = StatsReport.text(census(Optional.of("KVM_GET_STATS_FD: EINVAL")));
+        assertTrue(t.contains("jvmm: kernel trace points: 2 counted (groups kvm:*), 2 events dropped (tables full)\n"), t);
+        String none = StatsReport.text(census(Optional.of("KVM_GET_STATS_FD: EINVAL")), NO_TRACE);
         assertTrue(none.contains("jvmm: no KVM statistics: KVM_GET_STATS_FD: EINVAL\n"), none);
+        assertTrue(none.contains("jvmm: no kernel trace points: /sys/kernel/tracing is not a mounted tracefs\n"), none);
     }
 
     /** Checks {@code actual} against the README's template {@code shape}, collecting departures. */

@@ -94,7 +94,7 @@ public final class HvGuests {
     }
 
     /** The guests the lab tests use, so a host build can assemble them all beforehand. */
-    public static final java.util.List<String> ALL = java.util.List.of("hv_vpindex", "hv_timeref", "hv_hcall", "hv_synic", "hv_testdev");
+    public static final java.util.List<String> ALL = java.util.List.of("hv_vpindex", "hv_timeref", "hv_hcall", "hv_synic", "hv_testdev", "hv_vapic_census");
 
     private static void run(String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

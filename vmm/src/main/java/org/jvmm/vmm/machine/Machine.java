@@ -179,6 +179,8 @@ public final class Machine implements AutoCloseable {
     }
 
     private void runVcpu(VcpuLoop loop) {
+        Vcpu vcpu = vcpus.get(loop.index());
+        extensions.forEach(e -> e.vcpuThreadStarted(vcpu));
         VmExitStatus status = loop.run();
         LOG.debug("vcpu {} finished: {}", loop.index(), status);
         List<VcpuLoop> toStop = List.of();

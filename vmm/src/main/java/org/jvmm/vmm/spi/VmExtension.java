@@ -20,6 +20,7 @@ import org.jvmm.vmm.memory.GuestMemory;
  *   <li>for each vCPU, in index order: {@link #vcpuCreated} (per-vCPU KVM_ENABLE_CAP, which
  *       must precede KVM_SET_CPUID2, as QEMU does for Hyper-V), then {@link #contributeCpuid},
  *       then KVM_SET_CPUID2, then {@link #vcpuConfigured} (e.g. MSRs such as VP_INDEX).</li>
+ *   <li>{@link #vcpuThreadStarted} on each vCPU's thread when the machine starts.</li>
  *   <li>{@link #census} when the VM's census is taken, after every vCPU loop has returned;
  *       only for a machine built with a census.</li>
  *   <li>{@link #close} when the machine is torn down, after the vCPUs stopped.</li>
@@ -52,6 +53,13 @@ public interface VmExtension extends AutoCloseable {
     default void contributeCpuid(int vcpuIndex, List<CpuidEntry> entries) {}
 
     default void vcpuConfigured(Vcpu vcpu) {}
+
+    /**
+     * On the new thread of {@code vcpu}, before its first KVM_RUN: for what must know the thread
+     * that runs the vCPU (a kernel trace filtered by thread id). Must not throw; it runs once per
+     * vCPU, on that vCPU's thread, so vCPUs may call it concurrently.
+     */
+    default void vcpuThreadStarted(Vcpu vcpu) {}
 
     /**
      * Device objects this extension adds to the DSDT under {@code \_SB} when the machine boots with

@@ -6,11 +6,14 @@ import static org.jvmm.bindings.kvm.kvm_h.KVM_CAP_X86_USER_SPACE_MSR;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.kvm.MsrEntry;
 import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.spi.CensusSink;
 import org.jvmm.vmm.spi.HandlerRegistry;
 import org.jvmm.vmm.spi.MsrAnswer;
 import org.jvmm.vmm.spi.MsrFilterRange;
@@ -38,14 +41,25 @@ public final class CountedMsrs implements VmExtension {
     /** KVM_GET_MSRS refuses more entries than this at once (MAX_IO_MSRS in x86.c). */
     private static final int BATCH = 255;
 
+    /** The census group of written values by class ({@link MsrDataClasses}). */
+    public static final String DATA_GROUP = "msr-data";
+
     private final List<MsrFilterRange> ranges;
+    private final MsrDataClasses classes;
+    /**
+     * Per vCPU: written values by (MSR, class). Each map is written only by its vCPU's thread (the
+     * MSR exit is handled where it was taken) and read by {@link #census} after the loops ended,
+     * which the census contract orders after every write; the outer map is concurrent only so a
+     * vCPU can add its own.
+     */
+    private final Map<Integer, CounterMap> written = new ConcurrentHashMap<>();
 
     /** Thrown at build time for an MSR KVM does not let even the host read. */
     public static final class RefusedMsrException extends VmmException {
         private final int msr;
 
         RefusedMsrException(int msr) {
-            super("MSR 0x%x cannot be counted: KVM refuses it on this host (KVM_GET_MSRS)".formatted(msr));
+            super("MSR 0x%x cannot be counted: KVM refuses it on this host (KVM_GET_MSRS and KVM_SET_MSRS)".formatted(msr));
             this.msr = msr;
         }
 
@@ -56,7 +70,13 @@ public final class CountedMsrs implements VmExtension {
 
     /** Counts guest reads and writes of every MSR in {@code ranges}. */
     public CountedMsrs(List<MsrFilterRange> ranges) {
+        this(ranges, MsrDataClasses.NONE);
+    }
+
+    /** As {@link #CountedMsrs(List)}, also counting written values by {@code classes}. */
+    public CountedMsrs(List<MsrFilterRange> ranges, MsrDataClasses classes) {
         this.ranges = List.copyOf(ranges);
+        this.classes = classes;
     }
 
     @Override
@@ -80,11 +100,11 @@ public final class CountedMsrs implements VmExtension {
     @Override
     public void registerHandlers(HandlerRegistry registry, GuestMemory memory) {
         for (MsrFilterRange r : ranges) {
-            registry.msrHandler(r.first(), r.count(), PASS_THROUGH, name());
+            registry.msrHandler(r.first(), r.count(), passThrough, name());
         }
     }
 
-    /** On vCPU 0, once its CPUID is set: every counted MSR must be one KVM can read. */
+    /** On vCPU 0, once its CPUID is set: every counted MSR must be one KVM can read or write. */
     @Override
     public void vcpuConfigured(Vcpu vcpu) {
         if (vcpu.index() != 0) {
@@ -96,17 +116,34 @@ public final class CountedMsrs implements VmExtension {
                 all.add(r.first() + i);
             }
         }
-        for (int from = 0; from < all.size(); from += BATCH) {
+        int from = 0;
+        while (from < all.size()) {
             int[] batch = all.subList(from, Math.min(all.size(), from + BATCH)).stream().mapToInt(Integer::intValue).toArray();
-            int read = vcpu.getMsrs(batch).size();
+            int read = vcpu.getMsrs(batch).size(); // KVM_GET_MSRS stops at the first it refuses
+            from += read;
             if (read < batch.length) {
-                throw new RefusedMsrException(batch[read]); // KVM_GET_MSRS stops at the first it refuses
+                probeWriteOnly(vcpu, batch[read]);
+                from++;
             }
         }
     }
 
+    /**
+     * An MSR the host cannot read may still be one KVM handles: a write-only one, such as
+     * HV_X64_MSR_EOI (the APIC's EOI register is not readable, arch/x86/kvm/lapic.c). Such an MSR
+     * is written once with 0 before the guest runs: for an EOI that ends no interrupt, as none is
+     * in service yet. Refused only if KVM takes neither.
+     */
+    private static void probeWriteOnly(Vcpu vcpu, int msr) {
+        try {
+            vcpu.setMsrs(List.of(new MsrEntry(msr, 0)));
+        } catch (VmmException refused) {
+            throw new RefusedMsrException(msr);
+        }
+    }
+
     /** Performs the guest's access through KVM, on the vCPU thread that took the exit. */
-    static final MsrHandler PASS_THROUGH = new MsrHandler() {
+    private final MsrHandler passThrough = new MsrHandler() {
         @Override
         public MsrAnswer read(Vcpu vcpu, int index) {
             List<MsrEntry> got = vcpu.getMsrs(index);
@@ -115,6 +152,14 @@ public final class CountedMsrs implements VmExtension {
 
         @Override
         public MsrAnswer write(Vcpu vcpu, int index, long value) {
+            int dataClass = classes.classify(index, value);
+            if (dataClass >= 0) {
+                CounterMap mine = written.get(vcpu.index());
+                if (mine == null) {
+                    mine = written.computeIfAbsent(vcpu.index(), v -> new CounterMap());
+                }
+                mine.increment(Integer.toUnsignedLong(index) << 24 | (dataClass & 0xFFFFFF));
+            }
             try {
                 vcpu.setMsrs(List.of(new MsrEntry(index, value)));
                 return MsrAnswer.OK;
@@ -123,4 +168,16 @@ public final class CountedMsrs implements VmExtension {
             }
         }
     };
+
+    /** Written values by class: key "0x40000071 ICR Fixed self vec 0x40". */
+    @Override
+    public void census(CensusSink sink) {
+        written.forEach((vcpu, counts) -> {
+            counts.forEach((key, n) -> {
+                int msr = (int) (key >>> 24);
+                sink.add(vcpu, DATA_GROUP, "0x%08x %s".formatted(msr, classes.describe(msr, (int) (key & 0xFFFFFF))), n);
+            });
+            sink.add(vcpu, DATA_GROUP, ExitCensus.OTHER, counts.overflow());
+        });
+    }
 }
