@@ -63,6 +63,7 @@ def main():
     cpus_list = [int(c) for c in args.cpus.split()]
     configs = args.configs.split()
     vmms = ["jvmm", "qemu"]
+    print(f"jvmm: {args.jvmm}", flush=True)
     runs = {}  # (config, cpus, vmm) -> list of calls dicts
     checks = {}
     for r in range(int(args.rounds)):

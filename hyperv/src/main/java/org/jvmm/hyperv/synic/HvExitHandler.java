@@ -67,13 +67,16 @@ public final class HvExitHandler implements ExitHandler {
         if (!(exit instanceof VcpuExit.Hyperv h)) {
             return false;
         }
-        handle(vcpu.index(), h.hyperv());
+        handle(vcpu.index(), h.type(), h.hyperv()); // the loop has read the type already
         return true;
     }
 
     /** Handles the {@code struct kvm_hyperv_exit} in {@code hv} for vCPU {@code index}. */
     public void handle(int index, MemorySegment hv) {
-        int type = kvm_hyperv_exit.type(hv);
+        handle(index, kvm_hyperv_exit.type(hv), hv);
+    }
+
+    private void handle(int index, int type, MemorySegment hv) {
         switch (type) {
             case TYPE_HCALL -> hcall(index, hv);
             case TYPE_SYNIC -> synic(index, kvm_hyperv_exit.u.synic(kvm_hyperv_exit.u(hv)));
