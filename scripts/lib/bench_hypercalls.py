@@ -95,7 +95,7 @@ def main():
                 sq = runs[(config, cpus, "qemu")][0][call][0]
                 if sj != sq:
                     disagreements.append(f"{config} cpus={cpus} {call}: jvmm {sj}, qemu {sq}")
-                if call in USERSPACE:
+                if call in USERSPACE and config == "synic":  # without the SynIC KVM answers them
                     worst = max(worst, j / q)
                 print(f"{config:8} {cpus:4} {call:12} {j / 1000:8.2f} {q / 1000:8.2f} {j / q:9.2f} "
                       f"{j / med['jvmm'][REFERENCE]:8.2f} {q / med['qemu'][REFERENCE]:8.2f} {sj:>8} {sq:>6}")
@@ -105,7 +105,8 @@ def main():
                 if sj != sq:
                     disagreements.append(f"{config} cpus={cpus} {name}: jvmm {sj}, qemu {sq}")
                 print(f"{config:8} {cpus:4} {name:28} status jvmm {sj} qemu {sq}")
-    print(f"worst jvmm/qemu over the userspace-bound calls: {worst:.2f}")
+    if "synic" in configs:
+        print(f"worst jvmm/qemu over the calls that reached userspace (synic rows): {worst:.2f}")
     if disagreements:
         print("statuses that differ: " + "; ".join(disagreements))
         sys.exit(1)
