@@ -5,7 +5,9 @@
 //   1. HvPostMessage (0x5C) of msg_conn5: connection 5, type 0x4a, 12 bytes "jvmm-hyperv!";
 //   2. HvPostMessage of msg_conn6 (connection 6, same payload);
 //   3. fast HvSignalEvent (0x5D | 1 << 16) on connection 7;
-//   4. fast HvSignalEvent on connection 8.
+//   4. fast HvSignalEvent on connection 8;
+//   5. HvPostMessage with its input at 64 GiB, wholly outside RAM (QEMU reads zeros: connection 0);
+//   6. HvPostMessage with its input at 2 MiB - 128, half in RAM (QEMU's mapping ends short).
 // Then writes 1 to port 0x34 and ends with a triple fault. #GP: 13 on port 0x3f.
 #include "hv_common.inc"
     .code64
@@ -45,6 +47,20 @@ _start:
 
     mov $0x1005d, %rcx
     mov $8, %rdx
+    xor %r8, %r8
+    mov $0x30000, %rax
+    call *%rax
+    out %eax, $0x33
+
+    mov $0x5c, %rcx
+    mov $0x1000000000, %rdx
+    xor %r8, %r8
+    mov $0x30000, %rax
+    call *%rax
+    out %eax, $0x33
+
+    mov $0x5c, %rcx
+    mov $0x1fff80, %rdx
     xor %r8, %r8
     mov $0x30000, %rax
     call *%rax

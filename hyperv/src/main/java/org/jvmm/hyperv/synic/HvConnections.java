@@ -2,7 +2,6 @@
 package org.jvmm.hyperv.synic;
 
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jvmm.vmm.VmmException;
 
 /**
@@ -15,31 +14,32 @@ public final class HvConnections {
     /** Connection ids are 24 bits (HV_CONNECTION_ID_MASK / KVM_HYPERV_CONN_ID_MASK). */
     public static final int CONNECTION_ID_MASK = 0x00FFFFFF;
 
-    private final ConcurrentHashMap<Integer, HvMessageHandler> messages = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Integer, HvEventHandler> events = new ConcurrentHashMap<>();
+    // Looked up on every PostMessage / SignalEvent exit: tables keyed by a plain int.
+    private final ConnectionTable<HvMessageHandler> messages = new ConnectionTable<>();
+    private final ConnectionTable<HvEventHandler> events = new ConnectionTable<>();
 
     public void addMessageHandler(int connectionId, HvMessageHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (messages.putIfAbsent(checkId(connectionId), handler) != null) {
+        if (!messages.add(checkId(connectionId), handler)) {
             throw new VmmException("Hyper-V message connection " + connectionId + " already has a handler");
         }
     }
 
     public void removeMessageHandler(int connectionId) {
-        if (messages.remove(connectionId) == null) {
+        if (!messages.remove(connectionId)) {
             throw new VmmException("Hyper-V message connection " + connectionId + " has no handler to remove");
         }
     }
 
     public void addEventHandler(int connectionId, HvEventHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (events.putIfAbsent(checkId(connectionId), handler) != null) {
+        if (!events.add(checkId(connectionId), handler)) {
             throw new VmmException("Hyper-V event connection " + connectionId + " already has a handler");
         }
     }
 
     public void removeEventHandler(int connectionId) {
-        if (events.remove(connectionId) == null) {
+        if (!events.remove(connectionId)) {
             throw new VmmException("Hyper-V event connection " + connectionId + " has no handler to remove");
         }
     }

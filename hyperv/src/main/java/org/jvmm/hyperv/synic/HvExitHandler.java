@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.hyperv.synic;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.MemorySegment;
 import java.util.function.IntFunction;
 import org.jvmm.bindings.kvm.kvm_hyperv_exit;
@@ -30,6 +32,15 @@ public final class HvExitHandler implements ExitHandler {
     static final int MSR_SYNDBG_CONTROL = 0x400000F1;
     static final int MSR_SYNDBG_PENDING_BUFFER = 0x400000F5;
 
+    /*
+     * Hypercall fields as offsets into kvm_hyperv_exit, summed once: the generated accessors slice
+     * the union twice and index params[] through a layout path, which costs on every hypercall.
+     */
+    private static final long HCALL = kvm_hyperv_exit.u$offset() + kvm_hyperv_exit.u.hcall$offset();
+    private static final long HCALL_INPUT = HCALL + kvm_hyperv_exit.u.hcall.input$offset();
+    private static final long HCALL_RESULT = HCALL + kvm_hyperv_exit.u.hcall.result$offset();
+    private static final long HCALL_PARAM0 = HCALL + kvm_hyperv_exit.u.hcall.params$offset();
+
     private static final int TYPE_SYNIC = 1;
     private static final int TYPE_HCALL = 2;
     private static final int TYPE_SYNDBG = 3;
@@ -56,18 +67,20 @@ public final class HvExitHandler implements ExitHandler {
         if (!(exit instanceof VcpuExit.Hyperv h)) {
             return false;
         }
-        handle(vcpu.index(), h.hyperv());
+        handle(vcpu.index(), h.type(), h.hyperv()); // the loop has read the type already
         return true;
     }
 
     /** Handles the {@code struct kvm_hyperv_exit} in {@code hv} for vCPU {@code index}. */
     public void handle(int index, MemorySegment hv) {
-        int type = kvm_hyperv_exit.type(hv);
-        MemorySegment u = kvm_hyperv_exit.u(hv);
+        handle(index, kvm_hyperv_exit.type(hv), hv);
+    }
+
+    private void handle(int index, int type, MemorySegment hv) {
         switch (type) {
-            case TYPE_SYNIC -> synic(index, kvm_hyperv_exit.u.synic(u));
-            case TYPE_HCALL -> hcall(index, kvm_hyperv_exit.u.hcall(u));
-            case TYPE_SYNDBG -> syndbg(index, kvm_hyperv_exit.u.syndbg(u));
+            case TYPE_HCALL -> hcall(index, hv);
+            case TYPE_SYNIC -> synic(index, kvm_hyperv_exit.u.synic(kvm_hyperv_exit.u(hv)));
+            case TYPE_SYNDBG -> syndbg(index, kvm_hyperv_exit.u.syndbg(kvm_hyperv_exit.u(hv)));
             default -> throw new VcpuException(index, "unknown KVM_EXIT_HYPERV type " + type);
         }
     }
@@ -92,11 +105,11 @@ public final class HvExitHandler implements ExitHandler {
         synic.apply();
     }
 
-    private void hcall(int index, MemorySegment c) {
-        long input = kvm_hyperv_exit.u.hcall.input(c);
+    private void hcall(int index, MemorySegment hv) {
+        long input = hv.get(JAVA_LONG, HCALL_INPUT);
         int code = (int) (input & 0xFFFF);
         boolean fast = (input & HV_HYPERCALL_FAST) != 0;
-        long param0 = kvm_hyperv_exit.u.hcall.params(c, 0);
+        long param0 = hv.get(JAVA_LONG, HCALL_PARAM0);
         int status = switch (code) {
             case HVCALL_POST_MESSAGE -> hypercalls.postMessage(index, param0, fast);
             case HVCALL_SIGNAL_EVENT -> hypercalls.signalEvent(param0, fast);
@@ -105,7 +118,7 @@ public final class HvExitHandler implements ExitHandler {
                     HvStatus.INVALID_HYPERCALL_CODE;
             default -> HvStatus.INVALID_HYPERCALL_CODE;
         };
-        kvm_hyperv_exit.u.hcall.result(c, status & 0xFFFFL);
+        hv.set(JAVA_LONG, HCALL_RESULT, status & 0xFFFFL);
         census.count(index, code, status);
     }
 

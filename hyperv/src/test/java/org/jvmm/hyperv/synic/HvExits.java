@@ -17,6 +17,11 @@ final class HvExits {
         return GuestMemory.of(List.of(new GuestRegion(0, Arena.ofAuto().allocate(size, 4096))));
     }
 
+    /** {@code size} bytes of zeroed guest RAM at {@code gpa}, nothing elsewhere. */
+    static GuestMemory ramAt(long gpa, long size) {
+        return GuestMemory.of(List.of(new GuestRegion(gpa, Arena.ofAuto().allocate(size, 4096))));
+    }
+
     static MemorySegment hcall(long input, long param0, long param1) {
         MemorySegment hv = Arena.ofAuto().allocate(kvm_hyperv_exit.layout());
         kvm_hyperv_exit.type(hv, 2);

@@ -68,7 +68,7 @@ class HvHypercallExitTest {
         assertEquals(HvStatus.INVALID_HYPERCALL_CODE, call(0, 0x5C | FAST, 0x4000), "fast");
         assertEquals(HvStatus.INVALID_ALIGNMENT, call(0, 0x5C, 0x4002), "misaligned");
         assertEquals(HvStatus.INSUFFICIENT_MEMORY, call(0, 0x5C, RAM - 128), "crosses the end of RAM");
-        assertEquals(HvStatus.INSUFFICIENT_MEMORY, call(0, 0x5C, 0xFFFF_FFFF_FFFF_F000L), "far outside RAM");
+        assertEquals(HvStatus.INSUFFICIENT_MEMORY, call(0, 0x5C, -128L), "runs past 2^64");
         assertEquals(HvStatus.INVALID_CONNECTION_ID, call(0, 0x5C, 0x4000), "no handler for 6");
         HvExits.postInput(memory, 0x5000, 5, 1, 241, PAYLOAD);
         assertEquals(HvStatus.INVALID_HYPERCALL_INPUT, call(0, 0x5C, 0x5000), "payload 241");
@@ -78,6 +78,35 @@ class HvHypercallExitTest {
         HvExits.postInput(memory, 0x6000, 6, 1, 300, PAYLOAD);
         assertEquals(HvStatus.INVALID_ALIGNMENT, call(0, 0x5C, 0x6001));
         assertEquals(0, received.size());
+    }
+
+    @Test
+    void postMessageInputWhollyOutsideRamReadsAsZerosAsInQemu() {
+        assertEquals(HvStatus.INVALID_CONNECTION_ID, call(0, 0x5C, RAM), "just past RAM");
+        assertEquals(HvStatus.INVALID_CONNECTION_ID, call(0, 0x5C, 0x10_0000_0000L), "64 GiB");
+        assertEquals(HvStatus.INVALID_CONNECTION_ID, call(0, 0x5C, -256L), "the last 256 bytes below 2^64");
+        connections.addMessageHandler(0, m -> {
+            received.add(m);
+            return HvStatus.SUCCESS;
+        });
+        assertEquals(HvStatus.SUCCESS, call(2, 0x5C, 0xFFFF_FFFF_FFFF_F000L));
+        PostedMessage m = received.get(0);
+        assertEquals(List.of(2, 0, 0, 0), List.of(m.vpIndex(), m.connectionId(), m.messageType(), m.payload().length));
+    }
+
+    @Test
+    void postMessageInputPartlyInRamIsInsufficientMemory() {
+        // RAM at [64 KiB, 128 KiB): the input may overlap either end of it.
+        GuestMemory twoEnds = HvExits.ramAt(0x10000, 0x10000);
+        HvExitHandler h = new HvExitHandler(null, new HvHypercalls(twoEnds, connections), false);
+        for (long gpa : new long[] {0x10000 - 128, 0x20000 - 128}) {
+            MemorySegment hv = HvExits.hcall(0x5C, gpa, 0);
+            h.handle(0, hv);
+            assertEquals(HvStatus.INSUFFICIENT_MEMORY, HvExits.result(hv), "input at 0x" + Long.toHexString(gpa));
+        }
+        MemorySegment hv = HvExits.hcall(0x5C, 0x10000 - 256, 0);
+        h.handle(0, hv);
+        assertEquals(HvStatus.INVALID_CONNECTION_ID, HvExits.result(hv), "just below RAM: zeros");
     }
 
     @Test

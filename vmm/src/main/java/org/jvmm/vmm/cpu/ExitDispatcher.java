@@ -32,6 +32,8 @@ final class ExitDispatcher {
     private final ExitHandler[] handlers;
     /** This vCPU's counts, or null when the machine keeps no census (the usual, cheaper case). */
     private final ExitCensus census;
+    /** The kvm_hyperv_exit part of kvm_run, made once: slicing it per exit costs on every hypercall. */
+    private final MemorySegment hyperv;
 
     ExitDispatcher(int index, Vcpu vcpu, MemorySegment run, ExitRouting routing, ExitCensus census) {
         this.index = index;
@@ -43,6 +45,8 @@ final class ExitDispatcher {
         this.msrs = routing.msrs();
         this.handlers = routing.exitHandlers().toArray(ExitHandler[]::new);
         this.census = census;
+        this.hyperv = runSize >= ExitDecoder.HYPERV + ExitDecoder.HYPERV_SIZE
+                ? run.asSlice(ExitDecoder.HYPERV, ExitDecoder.HYPERV_SIZE) : null;
     }
 
     /**
@@ -121,6 +125,21 @@ final class ExitDispatcher {
                 store(offset + i * size, size, pio.read(port, size));
             }
         }
+    }
+
+    /**
+     * KVM_EXIT_HYPERV of type {@code type}, from the loop's fast path: the same handlers, given a
+     * view of kvm_run made once.
+     */
+    VmExitStatus handleHyperv(int type) {
+        if (hyperv == null) {
+            return handle(ExitDecoder.decode(run)); // a test's short kvm_run: the general path says why
+        }
+        if (census != null) {
+            census.hyperv(type);
+        }
+        offerToHandlers(new VcpuExit.Hyperv(type, hyperv));
+        return null;
     }
 
     void handleMmio(long gpa, int size, boolean isWrite, long data) {

@@ -188,8 +188,8 @@ public final class VcpuLoop {
             throw new VcpuException(index, "KVM_RUN failed: " + Errno.describe(-r) + " " + dispatcher.registers());
         }
         if (r == 0) {
-            // Fast path for the two exits devices cause most: read the fields straight from
-            // kvm_run and dispatch without building a VcpuExit, so a round trip allocates nothing.
+            // Fast path for the exits devices cause most: read the fields straight from kvm_run
+            // and dispatch without building a VcpuExit, so a round trip allocates nothing.
             int reason = run.get(JAVA_INT, ExitDecoder.EXIT_REASON);
             if (reason == ExitDecoder.EXIT_IO) {
                 dispatcher.handleIo(Short.toUnsignedInt(run.get(JAVA_SHORT, ExitDecoder.IO_PORT)),
@@ -205,6 +205,10 @@ public final class VcpuLoop {
                 dispatcher.handleMmio(run.get(JAVA_LONG, ExitDecoder.MMIO_PHYS_ADDR), len, write,
                         write ? run.get(JAVA_LONG, ExitDecoder.MMIO_DATA) & ExitDecoder.mask(len) : 0);
                 return null;
+            }
+            if (reason == ExitDecoder.EXIT_HYPERV) {
+                // Every VMBus signal and message is one of these: no slicing of kvm_run per exit.
+                return dispatcher.handleHyperv(run.get(JAVA_INT, ExitDecoder.HYPERV));
             }
         }
         VcpuExit exit = ExitDecoder.decode(r, run);

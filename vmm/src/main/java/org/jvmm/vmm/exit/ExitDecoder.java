@@ -56,13 +56,16 @@ public final class ExitDecoder {
     public static final long MSR_DATA = MSR + kvm_run.msr.data$offset();
     static final long MSR_REASON = MSR + kvm_run.msr.reason$offset();
     static final long MSR_INDEX = MSR + kvm_run.msr.index$offset();
-    static final long HYPERV = kvm_run.hyperv$offset();
+    /** The {@code struct kvm_hyperv_exit} inside {@code kvm_run}, for a view made once per vCPU. */
+    public static final long HYPERV = kvm_run.hyperv$offset();
+    public static final long HYPERV_SIZE = kvm_hyperv_exit.sizeof();
     /** The {@code immediate_exit} byte the kick sets. */
     public static final long IMMEDIATE_EXIT = kvm_run.immediate_exit$offset();
 
-    /** KVM_EXIT_IO and KVM_EXIT_MMIO, for the loop's allocation-free fast path. */
+    /** KVM_EXIT_IO, KVM_EXIT_MMIO and KVM_EXIT_HYPERV, for the loop's fast paths. */
     public static final int EXIT_IO = KVM_EXIT_IO();
     public static final int EXIT_MMIO = KVM_EXIT_MMIO();
+    public static final int EXIT_HYPERV = KVM_EXIT_HYPERV();
     private static final int EXIT_HLT = KVM_EXIT_HLT();
     private static final int EXIT_SHUTDOWN = KVM_EXIT_SHUTDOWN();
     private static final int EXIT_SYSTEM_EVENT = KVM_EXIT_SYSTEM_EVENT();
@@ -70,7 +73,6 @@ public final class ExitDecoder {
     private static final int EXIT_FAIL_ENTRY = KVM_EXIT_FAIL_ENTRY();
     private static final int EXIT_RDMSR = KVM_EXIT_X86_RDMSR();
     private static final int EXIT_WRMSR = KVM_EXIT_X86_WRMSR();
-    private static final int EXIT_HYPERV = KVM_EXIT_HYPERV();
     private static final int EXIT_INTR = KVM_EXIT_INTR();
 
     /**
@@ -121,7 +123,7 @@ public final class ExitDecoder {
         } else if (reason == EXIT_SYSTEM_EVENT) {
             return new VcpuExit.SystemEvent(run.get(JAVA_INT, SYSTEM_EVENT_TYPE), run.get(JAVA_LONG, SYSTEM_EVENT_FLAGS));
         } else if (reason == EXIT_HYPERV) {
-            MemorySegment hv = run.asSlice(HYPERV, kvm_hyperv_exit.sizeof());
+            MemorySegment hv = run.asSlice(HYPERV, HYPERV_SIZE);
             return new VcpuExit.Hyperv(kvm_hyperv_exit.type(hv), hv);
         } else if (reason == EXIT_INTERNAL_ERROR) {
             int n = Math.clamp(Integer.toUnsignedLong(run.get(JAVA_INT, INTERNAL_NDATA)), 0, INTERNAL_DATA_MAX);

@@ -62,6 +62,24 @@ public final class GuestMemory {
     }
 
     /**
+     * True if any byte of {@code [gpa, gpa+length)} is RAM (addresses compare unsigned; a range
+     * running past 2^64 is cut there). With {@link #isRam} it tells a range wholly outside RAM
+     * from one that only partly is.
+     */
+    public boolean overlapsRam(long gpa, long length) {
+        if (length <= 0) {
+            return false;
+        }
+        long last = Long.compareUnsigned(gpa, -length) > 0 ? -1L : gpa + length - 1;
+        for (GuestRegion r : regions) {
+            if (Long.compareUnsigned(r.gpa(), last) <= 0 && Long.compareUnsigned(gpa, r.end() - 1) <= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A host view of {@code [gpa, gpa+length)}. The view is bounded to that range, so code handed
      * it cannot reach past it; it stays valid as long as the region's memory is mapped.
      */

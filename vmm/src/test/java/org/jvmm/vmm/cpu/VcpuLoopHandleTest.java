@@ -136,4 +136,27 @@ class VcpuLoopHandleTest {
         assertEquals(List.of("first", "second"), asked);
         assertThrows(VcpuException.class, () -> loop().handle(new VcpuExit.SystemEvent(99, 0)));
     }
+
+    @Test
+    void theHypervFastPathHandsOverKvmRunsHypervPartAndCountsIt() {
+        List<VcpuExit.Hyperv> seen = new ArrayList<>();
+        handlers.add((v, x) -> x instanceof VcpuExit.Hyperv h && seen.add(h));
+        org.jvmm.vmm.stats.ExitCensus census = new org.jvmm.vmm.stats.ExitCensus();
+        ExitDispatcher d = new ExitDispatcher(0, null, run, new ExitRouting(pio, mmio, msrs, handlers), census);
+        // The handler writes through the view into kvm_run itself, where KVM reads the result.
+        run.set(JAVA_LONG, ExitDecoder.HYPERV + 16, 0x5CL);
+        assertNull(d.handleHyperv(2));
+        assertNull(d.handleHyperv(1));
+        assertEquals(List.of(2, 1), seen.stream().map(VcpuExit.Hyperv::type).toList());
+        MemorySegment hv = seen.get(0).hyperv();
+        assertEquals(ExitDecoder.HYPERV_SIZE, hv.byteSize());
+        assertEquals(0x5CL, hv.get(JAVA_LONG, 16));
+        hv.set(JAVA_LONG, 24, 0x12L);
+        assertEquals(0x12L, run.get(JAVA_LONG, ExitDecoder.HYPERV + 24));
+        org.jvmm.vmm.stats.CountGroups counts = census.snapshot();
+        assertEquals(2, counts.get(org.jvmm.vmm.stats.ExitCensus.EXITS,
+                org.jvmm.vmm.stats.ExitReasons.name(ExitDecoder.EXIT_HYPERV)), counts.toString());
+        assertEquals(1, counts.get(org.jvmm.vmm.stats.ExitCensus.HYPERV,
+                org.jvmm.vmm.stats.ExitReasons.hypervType(2)), counts.toString());
+    }
 }

@@ -49,6 +49,20 @@ class GuestRamTest {
     }
 
     @Test
+    void overlapsRamTellsPartlyFromWhollyOutside() {
+        GuestMemory m = GuestMemory.of(List.of(
+                new GuestRegion(0x10000, java.lang.foreign.Arena.ofAuto().allocate(0x10000))));
+        assertEquals(true, m.overlapsRam(0x10000 - 1, 2), "the first byte");
+        assertEquals(true, m.overlapsRam(0x20000 - 1, 256), "the last byte");
+        assertEquals(true, m.overlapsRam(0x0, 0x30000), "all of it and more");
+        assertEquals(false, m.overlapsRam(0x10000 - 256, 256), "ends just below");
+        assertEquals(false, m.overlapsRam(0x20000, 256), "starts just past");
+        assertEquals(false, m.overlapsRam(0x10000, 0), "empty");
+        assertEquals(false, m.overlapsRam(-128, 256), "cut at 2^64");
+        assertEquals(false, m.overlapsRam(Long.MIN_VALUE, Long.MAX_VALUE), "upper half");
+    }
+
+    @Test
     void memfdBackingWorksLikeAnonymous() {
         try (GuestRam ram = GuestRam.allocate(64 << 10, GuestRam.Backing.MEMFD)) {
             ram.memory().write(0x100, new byte[] {1, 2, 3});
