@@ -29,7 +29,8 @@ import java.util.TreeMap;
  * and the long run of {@code scripts/fuzz}: {@code jvmm.fuzz.seconds} per target (default 4),
  * {@code jvmm.fuzz.seed} (default 14, fixed so CI runs the same inputs), {@code jvmm.fuzz.corpus}
  * (a directory: the corpus is loaded from and saved to {@code DIR/TARGET/}, crashes as
- * {@code crash-*.bin}), {@code jvmm.fuzz.report} (a file each run appends its summary line to).
+ * {@code crash-*.bin}), {@code jvmm.fuzz.report} (a file each run appends its summary line to),
+ * {@code jvmm.fuzz.features} (print every feature reached, with how many inputs reached it).
  */
 public final class FuzzEngine {
     /** A finding: the input, and what escaped or which check failed. */
@@ -75,6 +76,9 @@ public final class FuzzEngine {
     public static Report fuzz(FuzzTarget target) {
         Report r = fuzz(target, budget(), seed(), Long.MAX_VALUE);
         System.out.println(r.summary());
+        if (Boolean.getBoolean("jvmm.fuzz.features")) {
+            r.features().forEach((f, n) -> System.out.println("  " + n + "\t" + f));
+        }
         String reportFile = System.getProperty("jvmm.fuzz.report");
         if (reportFile != null) {
             try {
