@@ -84,9 +84,14 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
     private final List<Channel> channels = new ArrayList<>();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private final Map<Ignored, Integer> ignored = new EnumMap<>(Ignored.class);
+    /** How many of the versions a guest asked for are remembered (Linux walks down at most 7). */
+    static final int VERSIONS_REMEMBERED = 16;
     private final List<Integer> versionsAsked = new ArrayList<>();
-    /** Routes by (VP << 8 | SINT): the message route and those channels signal on. */
-    private final Map<Integer, Route> eventRoutes = new HashMap<>();
+    /**
+     * Routes by {@link #routeKey}: the message route and those channels signal on. The key keeps
+     * all 32 bits of the guest's VP number, so no VP can alias another's route.
+     */
+    private final Map<Long, Route> eventRoutes = new HashMap<>();
     private Route route;
     private int messageSint;
     private int version;
@@ -124,7 +129,10 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         return version;
     }
 
-    /** Every version the guest asked for, in order (Linux walks down its list until one is taken). */
+    /**
+     * The versions the guest asked for, in order (Linux walks down its list until one is taken);
+     * the last {@link #VERSIONS_REMEMBERED} of them.
+     */
     public synchronized List<Integer> versionsAsked() {
         return List.copyOf(versionsAsked);
     }
@@ -244,7 +252,7 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
 
     /** The route to the VMBus SINT of VP {@code vp} for channel events, or null for a VP without one. */
     private Route eventRoute(int vp) {
-        int key = (vp << 8) | messageSint;
+        long key = routeKey(vp, messageSint);
         Route r = eventRoutes.get(key);
         if (r == null) {
             try {
@@ -287,6 +295,9 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         int asked = b.getInt(8);
         int vp = b.getInt(12);
         int sint = Integer.compareUnsigned(asked, V5_0) >= 0 ? p[16] & 0xff : DEFAULT_MESSAGE_SINT;
+        if (versionsAsked.size() == VERSIONS_REMEMBERED) {
+            versionsAsked.removeFirst(); // a guest reconnecting forever must not grow the host
+        }
         versionsAsked.add(asked);
         // A new contact starts over (Linux reconnects after kexec): nothing of the old session stays.
         dropRoute();
@@ -305,13 +316,17 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         }
         route.onDelivered(this::delivered);
         messageSint = sint;
-        eventRoutes.put((vp << 8) | sint, route);
+        eventRoutes.put(routeKey(vp, sint), route);
         boolean ok = VERSIONS.contains(asked);
         if (ok) {
             version = asked;
             LOG.debug("VMBus: version {} agreed, host messages to VP {} SINT {}", versionName(asked), vp, sint);
         }
         send(ChannelMessage.versionResponse(ok, asked >= V5_0 ? MESSAGE_CONNECTION_ID_4 : MESSAGE_CONNECTION_ID));
+    }
+
+    private static long routeKey(int vp, int sint) {
+        return Integer.toUnsignedLong(vp) << 8 | sint;
     }
 
     private void ignore(Ignored why, PostedMessage m) {
