@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.vmm.fuzz.FuzzEngine;
 import org.jvmm.vmm.fuzz.FuzzInput;
@@ -223,7 +222,6 @@ class QmpFuzzTest {
     }
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void qmpAnswersHostileInputOneReplyPerMessage() throws Exception {
         try (QmpFixture qmp = new QmpFixture(dir)) {
             FuzzEngine.fuzz(new Target(qmp)).assertNoFindings();

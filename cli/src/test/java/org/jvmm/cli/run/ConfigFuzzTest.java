@@ -2,9 +2,7 @@
 package org.jvmm.cli.run;
 
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.vmm.fuzz.FuzzEngine;
 import org.jvmm.vmm.testing.RepoRoot;
@@ -15,7 +13,6 @@ class ConfigFuzzTest {
     Path dir;
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void everyConfigIsValidOrOneLineNamingTheCulprit() throws Exception {
         FuzzEngine.fuzz(new ConfigFuzzTarget(dir, RepoRoot.find().resolve("configs"))).assertNoFindings();
     }

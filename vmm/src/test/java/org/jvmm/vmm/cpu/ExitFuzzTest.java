@@ -12,9 +12,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.jvmm.vmm.acpi.AcpiPm;
 import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.bus.BusDevice;
@@ -243,7 +241,6 @@ class ExitFuzzTest {
     }
 
     @Test
-    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void exitDispatchSurvivesHostileExits() {
         FuzzEngine.fuzz(new Target()).assertNoFindings();
     }

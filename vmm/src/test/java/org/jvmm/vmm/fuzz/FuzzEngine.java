@@ -105,39 +105,92 @@ public final class FuzzEngine {
         long inputs = 0;
         // The seeds and the saved corpus run first as they are, then mutations of the corpus.
         int replay = 0;
-        while (inputs < maxInputs && System.nanoTime() < deadline && findings.size() < MAX_FINDINGS) {
-            byte[] input;
-            if (replay < corpus.size()) {
-                input = corpus.get(replay++);
-            } else if (random.nextInt(16) == 0) {
-                input = mutator.fresh();
-            } else {
-                input = mutator.mutate(corpus.get(random.nextInt(corpus.size())), corpus);
-            }
-            inputs++;
-            FuzzInput in = new FuzzInput(input);
-            try {
-                target.run(in);
-            } catch (Throwable t) {
-                String key = t.getClass().getName() + " at " + (t.getStackTrace().length > 0 ? t.getStackTrace()[0] : "?");
-                if (!findings.containsKey(key)) {
-                    findings.put(key, new Finding(input, t));
-                    save(corpusDir, "crash-" + Integer.toHexString(key.hashCode()), input);
+        Watchdog watchdog = new Watchdog(target.name(), Thread.currentThread());
+        try {
+            while (inputs < maxInputs && System.nanoTime() < deadline && findings.size() < MAX_FINDINGS) {
+                byte[] input;
+                if (replay < corpus.size()) {
+                    input = corpus.get(replay++);
+                } else if (random.nextInt(16) == 0) {
+                    input = mutator.fresh();
+                } else {
+                    input = mutator.mutate(corpus.get(random.nextInt(corpus.size())), corpus);
                 }
-                continue;
+                inputs++;
+                FuzzInput in = new FuzzInput(input);
+                watchdog.started(input);
+                try {
+                    target.run(in);
+                } catch (Throwable t) {
+                    String key = t.getClass().getName() + " at " + (t.getStackTrace().length > 0 ? t.getStackTrace()[0] : "?");
+                    if (!findings.containsKey(key)) {
+                        findings.put(key, new Finding(input, t));
+                        save(corpusDir, "crash-" + Integer.toHexString(key.hashCode()), input);
+                    }
+                    continue;
+                }
+                boolean novel = false;
+                for (String f : in.reached()) {
+                    novel |= features.merge(f, 1L, Long::sum) == 1;
+                }
+                if (novel && replay >= corpus.size() && corpus.size() < MAX_CORPUS) {
+                    corpus.add(input);
+                    save(corpusDir, "c-" + Integer.toHexString(java.util.Arrays.hashCode(input)), input);
+                    replay = corpus.size(); // a new entry is not replayed: it just ran
+                }
             }
-            boolean novel = false;
-            for (String f : in.reached()) {
-                novel |= features.merge(f, 1L, Long::sum) == 1;
-            }
-            if (novel && replay >= corpus.size() && corpus.size() < MAX_CORPUS) {
-                corpus.add(input);
-                save(corpusDir, "c-" + Integer.toHexString(java.util.Arrays.hashCode(input)), input);
-                replay = corpus.size(); // a new entry is not replayed: it just ran
-            }
+        } finally {
+            watchdog.close();
         }
         return new Report(target.name(), inputs, Duration.ofNanos(System.nanoTime() - start), features,
                 corpus.size(), List.copyOf(findings.values()));
+    }
+
+    /**
+     * A hang is a finding too, but a thread stuck in a loop cannot be stopped: an input running
+     * longer than {@code jvmm.fuzz.hangSeconds} (default 30) gets its input and the stack printed,
+     * and the JVM halts (exit 3), which fails the test run with that output instead of a silent
+     * wait for a build timeout.
+     */
+    private static final class Watchdog implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().unstarted(r));
+        private final String target;
+        private final Thread worker;
+        private final long limitNanos = (long) (Double.parseDouble(System.getProperty("jvmm.fuzz.hangSeconds", "30")) * 1e9);
+        private volatile long startedAt;
+        private volatile byte[] input;
+
+        Watchdog(String target, Thread worker) {
+            this.target = target;
+            this.worker = worker;
+            timer.scheduleAtFixedRate(this::check, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+
+        void started(byte[] in) {
+            input = in;
+            startedAt = System.nanoTime();
+        }
+
+        private void check() {
+            byte[] in = input;
+            if (in != null && System.nanoTime() - startedAt > limitNanos) {
+                StringBuilder b = new StringBuilder("fuzz %s: HANG: one input ran over %d s; input %s\n".formatted(
+                        target, limitNanos / 1_000_000_000L, HexFormat.of().formatHex(in, 0, Math.min(in.length, 512))));
+                for (StackTraceElement e : worker.getStackTrace()) {
+                    b.append("\tat ").append(e).append('\n');
+                }
+                System.err.print(b);
+                System.out.print(b);
+                System.out.flush();
+                Runtime.getRuntime().halt(3);
+            }
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
     }
 
     private static Path corpusDir(FuzzTarget target) {

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+package org.jvmm.vmm.leaks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What this process holds, from /proc/self: open file descriptors (with their targets), threads,
+ * memory mappings, resident memory; and the part of each that belongs to a VM (fds on /dev/kvm,
+ * KVM's anon inodes, eventfds and guest-RAM memfds; mappings of a vCPU's kvm_run or of guest RAM;
+ * vCPU threads), which must be none once every VM is closed.
+ */
+public record ProcessResources(List<String> fds, int threads, int maps, long rssKib, List<String> vmFds,
+        List<String> vmMaps, List<String> vcpuThreads) {
+
+    public static ProcessResources now() {
+        List<String> fds = openFds();
+        List<String> maps = lines(Path.of("/proc/self/maps"));
+        long rss = lines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+        int threads;
+        try (Stream<Path> t = Files.list(Path.of("/proc/self/task"))) {
+            threads = (int) t.count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> vcpus = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("vcpu-")).sorted().toList();
+        return new ProcessResources(fds, threads, maps.size(), rss,
+                fds.stream().filter(ProcessResources::isVmFd).toList(),
+                maps.stream().filter(l -> l.contains("kvm-vcpu") || l.contains("memfd:jvmm")).toList(), vcpus);
+    }
+
+    static boolean isVmFd(String fd) {
+        return fd.endsWith("/dev/kvm") || fd.contains("anon_inode:kvm-") || fd.contains("anon_inode:[eventfd]")
+                || fd.contains("memfd:jvmm");
+    }
+
+    /** True when nothing of any VM is left: no KVM fds, no vCPU or guest-RAM mappings, no vCPU threads. */
+    public boolean noVmLeft() {
+        return vmFds.isEmpty() && vmMaps.isEmpty() && vcpuThreads.isEmpty();
+    }
+
+    public String describeVm() {
+        return "fds " + vmFds + ", mappings " + vmMaps + ", threads " + vcpuThreads;
+    }
+
+    private static List<String> openFds() {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path p : fds.toList()) {
+                try {
+                    out.add(p.getFileName() + "->" + Files.readSymbolicLink(p));
+                } catch (IOException e) {
+                    // the fd Files.list itself used, closed by now
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static List<String> lines(Path p) {
+        try {
+            return Files.readAllLines(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
