@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * KVM's anon inodes, eventfds and guest-RAM memfds; mappings of a vCPU's kvm_run or of guest RAM;
  * vCPU threads), which must be none once every VM is closed.
  */
-public record ProcessResources(List<String> fds, int threads, int maps, long rssKib, List<String> vmFds,
+public record ProcessResources(List<String> fds, int threads, List<String> mappings, long rssKib, List<String> vmFds,
         List<String> vmMaps, List<String> vcpuThreads) {
 
     public static ProcessResources now() {
@@ -31,9 +31,24 @@ public record ProcessResources(List<String> fds, int threads, int maps, long rss
         }
         List<String> vcpus = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .filter(n -> n.startsWith("vcpu-")).sorted().toList();
-        return new ProcessResources(fds, threads, maps.size(), rss,
+        return new ProcessResources(fds, threads, maps, rss,
                 fds.stream().filter(ProcessResources::isVmFd).toList(),
                 maps.stream().filter(l -> l.contains("kvm-vcpu") || l.contains("memfd:jvmm")).toList(), vcpus);
+    }
+
+    public int maps() {
+        return mappings.size();
+    }
+
+    /** The MAP_SHARED mappings ("s" in the permissions): guest RAM, kvm_run, memfds, nothing of the JVM's own. */
+    public List<String> sharedMappings() {
+        return mappings.stream().filter(m -> m.split(" ", 3)[1].endsWith("s")).toList();
+    }
+
+    /** Mappings (address ranges and what they map) that {@code other} does not have. */
+    public List<String> mapsNotIn(ProcessResources other) {
+        java.util.Set<String> theirs = new java.util.HashSet<>(other.mappings);
+        return mappings.stream().filter(m -> !theirs.contains(m)).toList();
     }
 
     static boolean isVmFd(String fd) {
