@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What this process holds, from /proc/self: open file descriptors (with their targets), threads,
- * memory mappings, resident memory; and the part of each that belongs to a VM (fds on /dev/kvm,
+ * What this process holds, from /proc/self: open file descriptors (with their targets), threads
+ * (the kernel's count, which includes the JIT's compiler threads the JVM starts and stops as it
+ * likes, and the Java threads by name, which are what VMs start), memory mappings, resident memory; and the part of each that belongs to a VM (fds on /dev/kvm,
  * KVM's anon inodes, eventfds and guest-RAM memfds; mappings of a vCPU's kvm_run or of guest RAM;
  * vCPU threads), which must be none once every VM is closed.
  */
-public record ProcessResources(List<String> fds, int threads, List<String> mappings, long rssKib, List<String> vmFds,
+public record ProcessResources(List<String> fds, int threads, List<String> javaThreads, List<String> mappings, long rssKib,
+        List<String> vmFds,
         List<String> vmMaps, List<String> vcpuThreads) {
 
     public static ProcessResources now() {
@@ -29,9 +31,9 @@ public record ProcessResources(List<String> fds, int threads, List<String> mappi
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> vcpus = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> n.startsWith("vcpu-")).sorted().toList();
-        return new ProcessResources(fds, threads, maps, rss,
+        List<String> java = Thread.getAllStackTraces().keySet().stream().map(Thread::getName).sorted().toList();
+        List<String> vcpus = java.stream().filter(n -> n.startsWith("vcpu-")).toList();
+        return new ProcessResources(fds, threads, java, maps, rss,
                 fds.stream().filter(ProcessResources::isVmFd).toList(),
                 maps.stream().filter(l -> l.contains("kvm-vcpu") || l.contains("memfd:jvmm")).toList(), vcpus);
     }

@@ -87,12 +87,12 @@ class TeardownLeakTest {
         long churnRss = churned.rssKib() - after.rssKib();
         int vmMaps = after.maps() - before.maps();
         int churnMaps = churned.maps() - after.maps();
-        System.out.printf("teardown leaks: %d cycles in %.1f s; fds %d -> %d, threads %d -> %d, shared mappings %d -> %d,"
+        System.out.printf("teardown leaks: %d cycles in %.1f s; fds %d -> %d, Java threads %d -> %d, shared mappings %d -> %d,"
                 + " private mappings %+d (thread churn alone %+d), RSS %+d KiB (thread churn alone %+d KiB)%n",
-                CYCLES, seconds, before.fds().size(), after.fds().size(), before.threads(), after.threads(),
+                CYCLES, seconds, before.fds().size(), after.fds().size(), before.javaThreads().size(), after.javaThreads().size(),
                 before.sharedMappings().size(), after.sharedMappings().size(), vmMaps, churnMaps, vmRss, churnRss);
         assertEquals(before.fds(), after.fds(), "open fds");
-        assertEquals(before.threads(), after.threads(), "threads");
+        assertEquals(before.javaThreads(), after.javaThreads(), "threads");
         assertEquals(before.sharedMappings(), after.sharedMappings(), "shared mappings (guest RAM, kvm_run, memfds)");
         assertTrue(after.noVmLeft(), after.describeVm());
         assertTrue(vmMaps <= Math.max(churnMaps, 0) + PRIVATE_MAPPINGS_TOLERANCE, () -> "private mappings %d -> %d; new: %s"
