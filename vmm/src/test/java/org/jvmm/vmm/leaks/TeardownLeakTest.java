@@ -102,6 +102,24 @@ class TeardownLeakTest {
         assertTrue(endings.stream().filter(e -> e.equals("HALTED")).count() >= CYCLES / 3 - 1, "guests run to their end");
     }
 
+    /** The checks can fail: an open VM shows in every part of them, and a closed one in none. */
+    @Test
+    void theChecksSeeAVmThatIsStillOpen() {
+        ProcessResources open;
+        try (Machine m = TestGuests.load(Machine.builder().memorySize(1 << 20).irqchip(false).vcpus(2)
+                .backing(GuestRam.Backing.MEMFD), "spin", Mode.REAL)) {
+            m.start();
+            open = ProcessResources.now();
+            m.stop();
+        }
+        assertTrue(open.vmFds().stream().anyMatch(f -> f.endsWith("/dev/kvm")), open.describeVm());
+        assertTrue(open.vmFds().stream().anyMatch(f -> f.contains("kvm-vcpu")), open.describeVm());
+        assertTrue(open.vmFds().stream().anyMatch(f -> f.contains("memfd:jvmm")), open.describeVm());
+        assertEquals(2, open.vmMaps().stream().filter(l -> l.contains("kvm-vcpu")).count(), open.describeVm());
+        assertEquals(List.of("vcpu-0", "vcpu-1"), open.vcpuThreads());
+        assertTrue(ProcessResources.now().noVmLeft(), ProcessResources.now().describeVm());
+    }
+
     private static void threadChurn() throws InterruptedException {
         Thread a = Thread.ofPlatform().start(() -> LockSupport.parkNanos(100_000));
         Thread b = Thread.ofPlatform().start(() -> LockSupport.parkNanos(100_000));
