@@ -48,9 +48,9 @@ final class VmbusFuzzTarget implements FuzzTarget {
     static final long LOW = 2 << 20;
     static final long HIGH_BASE = 1L << 32;
     static final long HIGH = 64 << 10;
-    private static final int PAGE = 4096;
+    static final int PAGE = 4096;
     /** Rings live from page 64; the generator names pages around them and beyond RAM. */
-    private static final long RING_PAGE = 64;
+    static final long RING_PAGE = 64;
     private static final int[] MSRS = {0x40000080, 0x40000082, 0x40000083, 0x400000F1, 0x400000F5, 0x40000090};
 
     private final GuardedRam ram = new GuardedRam(LOW, HIGH_BASE, HIGH);
@@ -181,18 +181,18 @@ final class VmbusFuzzTarget implements FuzzTarget {
                 int vp = in.pick(3);
                 try {
                     exits.handle(vp, synicExit(in.pick(MSRS.length) < MSRS.length - 1 ? MSRS[in.pick(MSRS.length)] : in.u32(),
-                            pageValue(in), pageValue(in), pageValue(in)));
+                            VmbusFuzzMessages.pageValue(in), VmbusFuzzMessages.pageValue(in), VmbusFuzzMessages.pageValue(in)));
                     in.reach("synic exit ok");
                 } catch (VcpuException e) {
                     in.reach("synic exit refused");
                 }
             }
-            case 1, 2, 3 -> post(in, message(in));
+            case 1, 2, 3 -> post(in, VmbusFuzzMessages.message(in));
             case 4 -> {
                 boolean fast = in.bool();
                 long param = in.bool() ? VmbusServer.CHANNEL_CONNECTION_BASE + in.pick(6) : in.edgy64();
                 if (!fast) {
-                    long gpa = address(in) & ~7L;
+                    long gpa = VmbusFuzzMessages.address(in) & ~7L;
                     if (ram.memory().isRam(gpa, 8)) {
                         ram.memory().writeLong(gpa, param);
                     }
@@ -314,7 +314,7 @@ final class VmbusFuzzTarget implements FuzzTarget {
 
     /** PostMessage of {@code payload} through an input block at an address the input chooses. */
     private void post(FuzzInput in, byte[] payload) {
-        long gpa = in.pick(4) == 0 ? address(in) : 0x3000 + 0x100L * in.pick(8);
+        long gpa = in.pick(4) == 0 ? VmbusFuzzMessages.address(in) : 0x3000 + 0x100L * in.pick(8);
         int connection = in.pick(4) == 0 ? in.edgy32() : in.bool() ? VmbusServer.MESSAGE_CONNECTION_ID : VmbusServer.MESSAGE_CONNECTION_ID_4;
         int size = in.pick(8) == 0 ? in.edgy32() : payload.length;
         GuestMemory m = ram.memory();
@@ -329,70 +329,13 @@ final class VmbusFuzzTarget implements FuzzTarget {
                 + hcall(0x5C | (in.pick(16) == 0 ? 1L << 16 : 0), gpa, in.pick(2)));
     }
 
-    /** A channel message of a type the input picks, with fields from the input. */
-    private byte[] message(FuzzInput in) {
-        int relid = 1 + in.pick(5);
-        int gpadl = 0xE1E10 + in.pick(3);
-        byte[] p = switch (in.pick(10)) {
-            case 0 -> {
-                byte[] b = new byte[ChannelMessage.INITIATE_CONTACT_SIZE];
-                int version = in.pick(4) == 0 ? in.u32() : VmbusServer.VERSIONS.get(in.pick(VmbusServer.VERSIONS.size()));
-                ChannelMessage.le(b).putInt(0, ChannelMessage.INITIATE_CONTACT).putInt(8, version)
-                        .putInt(12, in.pick(4) == 0 ? in.edgy32() : in.pick(2));
-                b[16] = (byte) (in.pick(4) == 0 ? in.u8() : 2);
-                yield b;
-            }
-            case 1 -> ChannelMessage.bare(ChannelMessage.REQUEST_OFFERS);
-            case 2, 3 -> {
-                int pages = in.pick(4) == 0 ? 1 + in.pick(80) : 8;
-                long[] pfns = new long[pages];
-                long first = in.pick(8) == 0 ? in.edgy64() : RING_PAGE + 8L * in.pick(6);
-                for (int i = 0; i < pages; i++) {
-                    pfns[i] = in.pick(16) == 0 ? in.edgy64() : first + i;
-                }
-                List<byte[]> msgs = GuestSide.gpadlMessages(relid, gpadl, pfns);
-                yield msgs.get(in.pick(8) == 0 ? in.pick(msgs.size()) : 0);
-            }
-            case 4 -> {
-                byte[] b = new byte[ChannelMessage.OPEN_CHANNEL_SIZE];
-                ChannelMessage.le(b).putInt(0, ChannelMessage.OPEN_CHANNEL).putInt(8, relid).putInt(12, in.u8())
-                        .putInt(16, gpadl).putInt(20, in.pick(4) == 0 ? in.edgy32() : in.pick(2))
-                        .putInt(24, in.pick(4) == 0 ? in.edgy32() : 4);
-                yield b;
-            }
-            case 5 -> {
-                byte[] b = new byte[ChannelMessage.CLOSE_CHANNEL_SIZE];
-                ChannelMessage.le(b).putInt(0, in.bool() ? ChannelMessage.CLOSE_CHANNEL : ChannelMessage.RELID_RELEASED)
-                        .putInt(8, in.pick(4) == 0 ? in.edgy32() : relid);
-                yield b;
-            }
-            case 6 -> {
-                byte[] b = new byte[ChannelMessage.GPADL_TEARDOWN_SIZE];
-                ChannelMessage.le(b).putInt(0, ChannelMessage.GPADL_TEARDOWN).putInt(8, relid).putInt(12, gpadl);
-                yield b;
-            }
-            case 7 -> ChannelMessage.bare(ChannelMessage.UNLOAD);
-            case 8 -> ChannelMessage.bare(in.edgy32());
-            default -> in.bytes(240);
-        };
-        if (in.pick(4) == 0) {
-            // Damage a field or cut the message short.
-            if (in.bool() && p.length > 0) {
-                p[in.pick(p.length)] = (byte) in.u8();
-            } else {
-                p = java.util.Arrays.copyOf(p, in.pick(p.length + 1));
-            }
-        }
-        return p;
-    }
-
     /** A packet written into the send ring of channel relid the way a guest driver writes it. */
     private void guestRingWrite(FuzzInput in) {
         int slot = in.pick(6);
         GuestSide.Ring ring = new GuestSide.Ring(ram.memory(), (RING_PAGE + 8L * slot) * PAGE, 4);
         boolean written = ring.write(in.u64(), switch (in.pick(3)) {
-            case 0 -> icMessage(in);
-            case 1 -> dmMessage(in);
+            case 0 -> VmbusFuzzMessages.icMessage(in);
+            case 1 -> VmbusFuzzMessages.dmMessage(in);
             default -> in.bytes(in.pick(3) == 0 ? 1024 : 64);
         });
         int rejected = balloon.rejected() + ics.stream().mapToInt(IcService::rejected).sum();
@@ -400,52 +343,6 @@ final class VmbusFuzzTarget implements FuzzTarget {
                 VmbusServer.CHANNEL_CONNECTION_BASE + 1 + in.pick(5), in.pick(2)));
         int now = balloon.rejected() + ics.stream().mapToInt(IcService::rejected).sum();
         in.reach("ring slot " + slot + (now > rejected ? " rejected" : " accepted"));
-    }
-
-    /** A guest answer to an IC service: the 28-byte header, then a negotiate or service body. */
-    private static byte[] icMessage(FuzzInput in) {
-        byte[] body = in.bytes(32);
-        int type = in.pick(6);
-        if (type == 0 && body.length >= 16 && in.bool()) {
-            ChannelMessage.le(body).putShort(0, (short) 1).putShort(2, (short) 1).putShort(12, (short) in.pick(5));
-        }
-        byte[] m = new byte[28 + body.length];
-        ChannelMessage.le(m).putInt(4, 20 + body.length).putShort(8, (short) 3).putShort(12, (short) type)
-                .putShort(14, (short) in.pick(5)).putShort(18, (short) body.length).putInt(20, in.pick(4) == 0 ? in.u32() : 0);
-        m[25] = (byte) (in.pick(4) == 0 ? in.u8() : 5);
-        System.arraycopy(body, 0, m, 28, body.length);
-        return m;
-    }
-
-    /** A guest message to the balloon: version, capabilities, status, or pages given back. */
-    private static byte[] dmMessage(FuzzInput in) {
-        int type = in.pick(new Integer[] {1, 3, 5, 7, 9, in.pick(16)});
-        byte[] m = new byte[16 + 8 * in.pick(8) + (in.pick(4) == 0 ? in.pick(32) : 0)];
-        var b = ChannelMessage.le(m).putShort(0, (short) type)
-                .putShort(2, (short) (in.pick(8) == 0 ? in.u16() : m.length)).putInt(4, in.u32());
-        switch (type) {
-            case 1 -> b.putInt(8, in.pick(4) == 0 ? in.u32() : in.bool() ? 2 << 16 : 1 << 16);
-            case 3 -> {
-                if (m.length >= 32) {
-                    b.putLong(8, in.pick(4) == 0 ? in.u64() : 1);
-                }
-            }
-            case 7 -> {
-                int ranges = (m.length - 16) / 8;
-                b.putInt(12, (in.pick(4) == 0 ? in.u32() : ranges << 1) | (in.bool() ? 1 : 0));
-                for (int i = 0; i < ranges; i++) {
-                    long start = in.pick(4) == 0 ? in.edgy64() & ((1L << 40) - 1) : 128 + in.pick(400);
-                    long n = in.pick(4) == 0 ? in.u32() & 0xffffff : 1 + in.pick(16);
-                    b.putLong(16 + 8 * i, start | n << 40);
-                }
-            }
-            default -> {
-                for (int i = 8; i < m.length; i++) {
-                    m[i] = (byte) in.u8();
-                }
-            }
-        }
-        return m;
     }
 
     private String hcall(long input, long param, int vp) {
@@ -475,28 +372,5 @@ final class VmbusFuzzTarget implements FuzzTarget {
         hv.copyFrom(MemorySegment.ofArray(java.util.Arrays.copyOf(raw, (int) hv.byteSize())));
         kvm_hyperv_exit.type(hv, in.pick(5));
         return hv;
-    }
-
-    /** A SynIC page register value: enabled pages in and around RAM, or anything. */
-    private static long pageValue(FuzzInput in) {
-        long page = switch (in.pick(6)) {
-            case 0 -> 0x10000;
-            case 1 -> 0x11000;
-            case 2 -> LOW - PAGE;
-            case 3 -> LOW;              // the hole
-            case 4 -> HIGH_BASE + HIGH - PAGE;
-            default -> in.edgy64() & ~0xfffL;
-        };
-        return page | (in.pick(4) == 0 ? 0 : 1);
-    }
-
-    private static long address(FuzzInput in) {
-        return switch (in.pick(5)) {
-            case 0 -> LOW - 256 + in.pick(512);
-            case 1 -> HIGH_BASE - 16 + in.pick(64);
-            case 2 -> HIGH_BASE + HIGH - 256 + in.pick(512);
-            case 3 -> in.edgy64();
-            default -> 0x4000 + in.pick(PAGE);
-        };
     }
 }
