@@ -112,7 +112,12 @@ class SerialFloodTest {
         Sink sink = new Sink();
         AtomicLong other = new AtomicLong();
         CountDownLatch done = new CountDownLatch(1);
-        List<Sample> samples = new ArrayList<>();
+        // Samples are checked as they come and only a few kept: a list of every 20 ms sample of a
+        // half-hour flood (first version of this test) is itself megabytes of heap and RSS.
+        List<Sample> trace = new ArrayList<>();
+        long peak = 0;
+        long nativePeak = Long.MIN_VALUE;
+        Sample windowStart = null;
         Sample atWarm;
         long heapAtWarm;
         long heapAtEnd;
@@ -145,19 +150,33 @@ class SerialFloodTest {
             touchEden();
             heapAtWarm = heapUsedAfterGcKib();
             atWarm = new Sample(System.nanoTime(), sink.count, other.get(), rssKib(), heapCommittedKib());
-            while (!done.await(20, TimeUnit.MILLISECONDS)) {
-                samples.add(new Sample(System.nanoTime(), sink.count, other.get(), rssKib(), heapCommittedKib()));
+            windowStart = atWarm;
+            long traceEvery = Math.max(1, (TOTAL - WARM) / 20);
+            boolean last = false;
+            while (!last) {
+                last = done.await(20, TimeUnit.MILLISECONDS);
+                Sample s = new Sample(System.nanoTime(), sink.count, other.get(), rssKib(), heapCommittedKib());
+                peak = Math.max(peak, s.rssKib());
+                nativePeak = Math.max(nativePeak, s.nativeKib());
+                if (trace.isEmpty() || s.consoleBytes() - trace.getLast().consoleBytes() >= traceEvery) {
+                    trace.add(s);
+                }
+                // The other vCPU's exits go through the same bus and the same serial lock: it must
+                // never stall for a quarter second while the flood runs.
+                if (s.nanos() - windowStart.nanos() >= Duration.ofMillis(250).toNanos()) {
+                    Sample w = windowStart;
+                    assertTrue(s.otherExits() > w.otherExits(), () -> "the other vCPU made no progress for "
+                            + (s.nanos() - w.nanos()) / 1_000_000 + " ms at " + s.consoleBytes() + " console bytes");
+                    windowStart = s;
+                }
                 assertTrue(System.nanoTime() - started < 6_000_000_000_000L, "flood not done after 100 min: " + sink.count);
             }
             finished = System.nanoTime();
-            samples.add(new Sample(finished, sink.count, other.get(), rssKib(), heapCommittedKib()));
             heapAtEnd = heapUsedAfterGcKib();
             m.stop();
         }
         assertEquals(TOTAL, sink.count, "console bytes");
         assertEquals(expectedCrc(), sink.crc.getValue(), "console checksum");
-        long peak = samples.stream().mapToLong(Sample::rssKib).max().orElseThrow();
-        long nativePeak = samples.stream().mapToLong(Sample::nativeKib).max().orElseThrow();
         double growth = (peak - atWarm.rssKib()) / (double) atWarm.rssKib();
         double nativeGrowth = (nativePeak - atWarm.nativeKib()) / (double) atWarm.rssKib();
         double seconds = (finished - started) / 1e9;
@@ -166,25 +185,13 @@ class SerialFloodTest {
                 TOTAL >> 10, seconds, (TOTAL >> 10) / seconds, atWarm.rssKib(), peak, growth * 100, nativeGrowth * 100,
                 heapAtWarm, heapAtEnd, other.get());
         if (Boolean.getBoolean("jvmm.flood.trace")) {
-            for (int i = 0; i < samples.size(); i += Math.max(1, samples.size() / 20)) {
-                System.out.println("  " + samples.get(i));
-            }
+            trace.forEach(t -> System.out.println("  " + t));
         }
         // Memory outside the heap (native buffers, mappings) and what the heap retains must not
         // grow with the output, nor RSS as a whole.
         assertTrue(nativeGrowth <= 0.01, "RSS outside the Java heap grew %.2f%%".formatted(nativeGrowth * 100));
         assertTrue(heapAtEnd - heapAtWarm <= 1024, "the heap retains %d KiB more".formatted(heapAtEnd - heapAtWarm));
         assertTrue(growth <= 0.01, "RSS grew %.2f%% (%d -> %d KiB)".formatted(growth * 100, atWarm.rssKib(), peak));
-        // The other vCPU's exits go through the same bus and the same serial lock: it must never
-        // stall for a quarter second while the flood runs.
-        Sample windowStart = samples.get(0);
-        for (Sample s : samples) {
-            if (s.nanos() - windowStart.nanos() >= Duration.ofMillis(250).toNanos()) {
-                assertTrue(s.otherExits() > windowStart.otherExits(), "the other vCPU made no progress for "
-                        + (s.nanos() - windowStart.nanos()) / 1_000_000 + " ms at " + s.consoleBytes() + " console bytes");
-                windowStart = s;
-            }
-        }
     }
 
     private static BusDevice counter(Runnable onWrite) {
