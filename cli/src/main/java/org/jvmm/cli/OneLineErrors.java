@@ -21,7 +21,7 @@ final class OneLineErrors implements IExecutionExceptionHandler, IParameterExcep
     @Override
     public int handleParseException(ParameterException e, String[] args) {
         PrintWriter err = e.getCommandLine().getErr();
-        err.println("jvmm: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+        err.println("jvmm: " + printable(e.getMessage()) + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
         return EXIT_USAGE;
     }
 
@@ -29,13 +29,40 @@ final class OneLineErrors implements IExecutionExceptionHandler, IParameterExcep
     public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
         PrintWriter err = cli.getErr();
         if (e instanceof VmmException || e instanceof UserInputException) {
-            err.println("jvmm: " + e.getMessage());
+            err.println("jvmm: " + printable(e.getMessage()));
             debugTrace(e, err);
             return EXIT_FAILURE;
         }
-        err.println("jvmm: internal error: " + e + (debugEnabled() ? "" : " (set JVMM_DEBUG=1 for details)"));
+        err.println("jvmm: internal error: " + printable(String.valueOf(e)) + (debugEnabled() ? "" : " (set JVMM_DEBUG=1 for details)"));
         debugTrace(e, err);
         return EXIT_SOFTWARE;
+    }
+
+    /**
+     * The message with control characters escaped ({@code \\r}, {@code \\x1b}): messages quote
+     * what the user gave (option values, file names, XML), which may hold a line break that
+     * would split the one line, or a terminal escape sequence.
+     */
+    static String printable(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(message.length());
+        message.codePoints().forEach(cp -> {
+            switch (cp) {
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (Character.isISOControl(cp)) {
+                        sb.append("\\x%02x".formatted(cp));
+                    } else {
+                        sb.appendCodePoint(cp);
+                    }
+                }
+            }
+        });
+        return sb.toString();
     }
 
     private static boolean debugEnabled() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.hyperv.config;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,21 +38,77 @@ final class SafeXml {
     /** Parse errors become one line, {@code file:line: reason}; nothing goes to stderr. */
     static Document parse(Path file) {
         DocumentBuilder db = newBuilder();
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = new Bounded(Files.newInputStream(file))) {
             if (Files.size(file) > MAX_FILE_BYTES) {
-                throw new HvConfigException(file + ": larger than " + (MAX_FILE_BYTES >> 20)
-                        + " MiB, not a domain description");
+                throw tooLarge(file);
             }
             return db.parse(in, file.toString());
+        } catch (TooLarge e) {
+            throw tooLarge(file);
         } catch (SAXParseException e) {
+            if (e.getCause() instanceof TooLarge || e.getException() instanceof TooLarge) {
+                throw tooLarge(file);
+            }
             throw new HvConfigException(file + ":" + e.getLineNumber()
                     + ": not well-formed XML: " + oneLine(e.getMessage()));
         } catch (SAXException e) {
+            if (e.getException() instanceof TooLarge) {
+                throw tooLarge(file);
+            }
             throw new HvConfigException(file + ": not well-formed XML: " + oneLine(e.getMessage()));
         } catch (NoSuchFileException e) {
             throw new HvConfigException(file + ": no such file");
         } catch (IOException e) {
             throw new HvConfigException(file + ": cannot read: " + oneLine(e.getMessage()));
+        }
+    }
+
+    private static HvConfigException tooLarge(Path file) {
+        return new HvConfigException(file + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB, not a domain description");
+    }
+
+    /** Read past {@link #MAX_FILE_BYTES}. */
+    private static final class TooLarge extends IOException {
+        TooLarge() {
+            super("over " + MAX_FILE_BYTES + " bytes");
+        }
+    }
+
+    /**
+     * Stops reading at the size limit. The size check before parsing covers regular files only:
+     * a FIFO or a device (a shell's {@code <(...)}, {@code /dev/stdin}) reports size 0 and may
+     * never end, which the parser would otherwise read into memory until the JVM runs out.
+     */
+    private static final class Bounded extends FilterInputStream {
+        private long read;
+
+        Bounded(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws TooLarge {
+            read += n;
+            if (read > MAX_FILE_BYTES) {
+                throw new TooLarge();
+            }
         }
     }
 

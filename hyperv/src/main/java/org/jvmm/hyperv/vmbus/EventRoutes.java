@@ -11,7 +11,7 @@ import java.util.Map;
  */
 final class EventRoutes {
     private final VmbusServer.Routes routes;
-    private final Map<Integer, VmbusServer.Route> open = new HashMap<>();
+    private final Map<Long, VmbusServer.Route> open = new HashMap<>();
 
     EventRoutes(VmbusServer.Routes routes) {
         this.routes = routes;
@@ -37,7 +37,8 @@ final class EventRoutes {
         open.clear();
     }
 
-    private static int key(int vp, int sint) {
-        return vp << 8 | sint;
+    /** All 32 bits of the guest's VP number are kept, so no VP can alias another's route. */
+    private static long key(int vp, int sint) {
+        return (vp & 0xffffffffL) << 8 | sint;
     }
 }

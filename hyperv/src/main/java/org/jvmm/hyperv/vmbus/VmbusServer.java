@@ -107,6 +107,8 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
     private final HostMessages out = new HostMessages(this);
     private final EventRoutes eventRoutes;
     private final Map<Ignored, Integer> ignored = new EnumMap<>(Ignored.class);
+    /** How many of the versions a guest asked for are remembered (Linux walks down at most 7). */
+    static final int VERSIONS_REMEMBERED = 16;
     private final List<Integer> versionsAsked = new ArrayList<>();
     private int messageSint;
     private int version;
@@ -149,7 +151,10 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         return version;
     }
 
-    /** Every version the guest asked for, in order (Linux walks down its list until one is taken). */
+    /**
+     * The versions the guest asked for, in order (Linux walks down its list until one is taken);
+     * the last {@link #VERSIONS_REMEMBERED} of them.
+     */
     public synchronized List<Integer> versionsAsked() {
         return List.copyOf(versionsAsked);
     }
@@ -344,6 +349,9 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         int asked = b.getInt(8);
         int vp = b.getInt(12);
         int sint = Integer.compareUnsigned(asked, V5_0) >= 0 ? p[16] & 0xff : DEFAULT_MESSAGE_SINT;
+        if (versionsAsked.size() == VERSIONS_REMEMBERED) {
+            versionsAsked.removeFirst(); // a guest reconnecting forever must not grow the host
+        }
         versionsAsked.add(asked);
         // A new contact starts over (Linux reconnects after kexec): nothing of the old session stays.
         dropRoute();

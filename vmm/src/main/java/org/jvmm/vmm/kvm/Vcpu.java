@@ -15,6 +15,7 @@ import org.jvmm.bindings.kvm.kvm_mp_state;
 import org.jvmm.bindings.kvm.kvm_regs;
 import org.jvmm.bindings.kvm.kvm_signal_mask;
 import org.jvmm.bindings.kvm.kvm_sregs;
+import org.jvmm.bindings.libc.ErrnoException;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.sys.Posix;
@@ -40,7 +41,12 @@ public final class Vcpu implements AutoCloseable {
         this.vm = vm;
         this.index = index;
         this.fd = fd;
-        MemorySegment address = Posix.mmap(mmapSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        MemorySegment address;
+        try {
+            address = Posix.mmap(mmapSize, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        } catch (ErrnoException e) {
+            throw new VmmException("vCPU %d: cannot map its kvm_run: %s".formatted(index, e.getMessage()), e);
+        }
         // Sound: the kernel mapped exactly mmapSize bytes at this address for this fd, and the
         // mapping lives until the arena's cleanup unmaps it, after which the segment is dead.
         this.kvmRun = address.reinterpret(mmapSize, arena, Posix::munmap);

@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import org.jvmm.bindings.libc.ErrnoException;
 import org.jvmm.bindings.libc.LibC;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.kvm.Vm;
@@ -62,13 +63,20 @@ public final class GuestRam implements AutoCloseable {
     private MemorySegment map(long size, Backing backing) {
         int fd = -1;
         int flags = LibC.MAP_SHARED | LibC.MAP_NORESERVE;
-        if (backing == Backing.MEMFD) {
-            fd = Posix.memfd("jvmm-ram", size, LibC.MFD_CLOEXEC);
-            memfds.add(fd);
-        } else {
-            flags |= LibC.MAP_ANONYMOUS;
+        MemorySegment p;
+        // The host refusing memory or fds (ENOMEM, EMFILE) is the user's to fix: a VmmException
+        // (one line, exit 1), not an internal error.
+        try {
+            if (backing == Backing.MEMFD) {
+                fd = Posix.memfd("jvmm-ram", size, LibC.MFD_CLOEXEC);
+                memfds.add(fd);
+            } else {
+                flags |= LibC.MAP_ANONYMOUS;
+            }
+            p = Posix.mmap(size, LibC.PROT_READ | LibC.PROT_WRITE, flags, fd, 0);
+        } catch (ErrnoException e) {
+            throw new VmmException("cannot allocate %d MiB of guest RAM: %s".formatted(size >> 20, e.getMessage()), e);
         }
-        MemorySegment p = Posix.mmap(size, LibC.PROT_READ | LibC.PROT_WRITE, flags, fd, 0);
         Posix.madvise(p, LibC.MADV_DONTFORK);
         // Sound: mmap returned size bytes at p; the arena's cleanup unmaps them when it closes,
         // and every segment derived from this one dies with the arena.

@@ -83,8 +83,17 @@ public final class Posix {
         }
     }
 
+    /** Throws what the real call would if fault injection says this call fails. */
+    private static void fail(HostFaults.Call call, String what) {
+        int errno = HostFaults.injected(call, what);
+        if (errno != 0) {
+            throw new ErrnoException(what, errno);
+        }
+    }
+
     /** {@code open(path, flags)}; returns the fd. */
     public static int open(String path, int flags) {
+        fail(HostFaults.Call.OPEN, "open(" + path + ")");
         return LibC.open(path, flags);
     }
 
@@ -98,6 +107,7 @@ public final class Posix {
      * bytes, which the caller re-scopes to the arena that owns the mapping.
      */
     public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset) {
+        fail(HostFaults.Call.MMAP, "mmap(0x" + Long.toHexString(length) + " bytes)");
         return LibC.mmap(length, prot, flags, fd, offset);
     }
 
@@ -118,6 +128,7 @@ public final class Posix {
 
     /** {@code memfd_create(name, flags)} then {@code ftruncate(fd, size)}; returns the fd. */
     public static int memfd(String name, long size, int flags) {
+        fail(HostFaults.Call.MEMFD, "memfd_create(" + name + ")");
         int fd = LibC.memfd_create(name, flags);
         MemorySegment cs = capture();
         int r;
