@@ -32,7 +32,7 @@ import org.jvmm.vmm.testing.TestGuests.Mode;
  * every quarter second.
  *
  * <p>KVM emulates OUTS one element per exit (INS is batched, OUTS is not), so the flood costs
- * one exit per byte: on this host (nested KVM) about 65 KiB/s. The kvm group therefore floods
+ * one exit per byte: on this host (nested KVM) 60 to 275 KiB/s. The kvm group therefore floods
  * 1 MiB (16 KiB inside the lab, whose emulated CPU takes 1.5 KiB/s); {@code scripts/flood} runs
  * the 100 MiB of the issue ({@code -Djvmm.flood.mib=100}).
  */
