@@ -16,11 +16,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvmm.vmm.fuzz.FuzzEngine;
 import org.jvmm.vmm.fuzz.FuzzInput;
 import org.jvmm.vmm.fuzz.FuzzTarget;
+import org.jvmm.vmm.fuzz.JazzerBridge;
 
 /**
  * QMP input fuzzing through the real server on a real socket: each input is a connection that
@@ -37,6 +40,12 @@ class QmpFuzzTest {
 
     @TempDir
     Path dir;
+
+    /** The Jazzer run's server and target, made by its first input and checked after its last. */
+    @TempDir
+    static Path jazzerDir;
+    private static QmpFixture jazzerQmp;
+    private static Target jazzerTarget;
 
     static final class Target implements FuzzTarget {
         private final QmpFixture qmp;
@@ -226,6 +235,25 @@ class QmpFuzzTest {
         try (QmpFixture qmp = new QmpFixture(dir)) {
             FuzzEngine.fuzz(new Target(qmp)).assertNoFindings();
             qmp.awaitClients(1); // only the watcher: every fuzz connection's session is gone
+        }
+    }
+
+    /** The same target under Jazzer: corpus replay in a normal build, coverage-guided with JAZZER_FUZZ=1. */
+    @FuzzTest(maxDuration = "60s")
+    void qmp(byte[] data) throws Exception {
+        if (jazzerTarget == null) {
+            jazzerQmp = new QmpFixture(jazzerDir);
+            jazzerTarget = new Target(jazzerQmp);
+        }
+        JazzerBridge.run(jazzerTarget, data);
+    }
+
+    @AfterAll
+    static void noSessionOutlivesItsConnection() throws Exception {
+        if (jazzerQmp != null) {
+            try (QmpFixture qmp = jazzerQmp) {
+                qmp.awaitClients(1);
+            }
         }
     }
 }

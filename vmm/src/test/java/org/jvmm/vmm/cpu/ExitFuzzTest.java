@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.Test;
 import org.jvmm.vmm.acpi.AcpiPm;
 import org.jvmm.vmm.bus.Bus;
@@ -22,6 +23,7 @@ import org.jvmm.vmm.devices.I8042;
 import org.jvmm.vmm.devices.Serial16550;
 import org.jvmm.vmm.exit.VcpuExit;
 import org.jvmm.vmm.fuzz.FuzzEngine;
+import org.jvmm.vmm.fuzz.JazzerBridge;
 import org.jvmm.vmm.fuzz.FuzzInput;
 import org.jvmm.vmm.fuzz.FuzzTarget;
 import org.jvmm.vmm.spi.MsrAnswer;
@@ -243,6 +245,17 @@ class ExitFuzzTest {
     @Test
     void exitDispatchSurvivesHostileExits() {
         FuzzEngine.fuzz(new Target()).assertNoFindings();
+    }
+
+    /** One target for every Jazzer input: its guarded RAM is allocated once, its devices per input. */
+    private static final class Jazzer {
+        static final Target TARGET = new Target();
+    }
+
+    /** The same target under Jazzer: corpus replay in a normal build, coverage-guided with JAZZER_FUZZ=1. */
+    @FuzzTest(maxDuration = "60s")
+    void exits(byte[] data) throws Exception {
+        JazzerBridge.run(Jazzer.TARGET, data);
     }
 
     /** The harness can fail: a device that throws is a finding, with the input that did it. */

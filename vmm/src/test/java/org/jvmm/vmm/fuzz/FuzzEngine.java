@@ -18,11 +18,11 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * A seeded mutation fuzzer with a corpus. Jazzer (coverage-guided, with JUnit integration) is
- * neither in this project's offline Maven repository nor in the package lists it may draw from, so
- * the feedback is the features a target says an input reached (see {@link FuzzInput#reach}: exit
- * kind, device register, status returned) instead of branch coverage: an input reaching a feature
- * no earlier input reached joins the corpus and is mutated further. The number of features is
+ * A seeded mutation fuzzer with a corpus: the short run the build executes (no agent, fixed seed)
+ * and {@code scripts/fuzz --engine seeded}; Jazzer drives the same targets coverage-guided (see
+ * {@link JazzerBridge}). Its feedback is the features a target says an input reached (see
+ * {@link FuzzInput#reach}: exit kind, device register, status returned), not branch coverage:
+ * an input reaching a feature no earlier input reached joins the corpus and is mutated further. The number of features is
  * what a run reports as its coverage, named as such: it is not branch coverage.
  *
  * <p>Budget and reproduction come from system properties, so the same test is the short CI run

@@ -33,9 +33,10 @@ public final class FuzzInput {
 
     /**
      * Records that this input reached {@code feature}: a path through the code under test, such
-     * as "pio com1+5 in 1 -> 0x60" or "hcall post INVALID_CONNECTION_ID". Without a
-     * coverage-guided fuzzer, features are the feedback: an input reaching a feature no earlier
-     * input reached joins the corpus, and the features reached are the run's coverage figure.
+     * as "pio com1+5 in 1 -> 0x60" or "hcall post INVALID_CONNECTION_ID". For the seeded
+     * {@link FuzzEngine} (Jazzer ignores them), features are the feedback: an input reaching a
+     * feature no earlier input reached joins the corpus, and the features reached are the run's
+     * coverage figure.
      */
     public void reach(String feature) {
         reached.add(feature);
