@@ -220,11 +220,13 @@ public final class LinuxVm implements AutoCloseable {
     private void end(LinuxVmExit exit) {
         if (decided.compareAndSet(null, exit)) {
             LOG.debug("ending the VM: {}", exit.message());
-            Thread.ofPlatform().name("vm-end").daemon(true).start(() -> {
-                for (int i = 0; i < config.cpus(); i++) {
-                    machine.loop(i).stop();
-                }
-            });
+            // At once, on the calling thread: stop() only flags the loop and kicks it, so it is safe
+            // from a device callback on a vCPU thread, and that vCPU then never re-enters the guest.
+            // A thread of its own left a window in which the guest ran on past its debug-exit write
+            // (RunLabTest saw its "not-reached" line in a slow lab).
+            for (int i = 0; i < config.cpus(); i++) {
+                machine.loop(i).stop();
+            }
         }
     }
 

@@ -56,6 +56,26 @@ class LinuxVmTest {
     }
 
     @Test
+    void noInstructionRunsAfterTheDebugExitWrite() throws Exception {
+        // QEMU's isa-debug-exit ends the process inside the write; here the vCPU must not enter
+        // the guest again, so not one 'X' may reach the console.
+        Path k = TinyKernel.build(dir, "exit-then-write", "", """
+                  mov dx, 0x501
+                  mov al, 2
+                  out dx, al
+                  mov dx, 0x3f8
+                  mov al, 'X'
+                9: out dx, al
+                  jmp 9b
+                """);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        LinuxVmExit exit = run(k, 1, null, console);
+        assertEquals(LinuxVmExit.Kind.DEBUG_EXIT, exit.kind(), exit.message());
+        assertEquals(5, exit.exitCode());
+        assertEquals("", console.toString(StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void i8042ResetIsACleanExitAndWorksWithTwoCpus() throws Exception {
         Path k = TinyKernel.build(dir, "reset", "", """
                   mov al, 0xfe
