@@ -2,6 +2,7 @@
 package org.jvmm.cli;
 
 import java.io.PrintWriter;
+import org.jvmm.hyperv.HvConfigException;
 import org.jvmm.vmm.VmmException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -44,25 +45,7 @@ final class OneLineErrors implements IExecutionExceptionHandler, IParameterExcep
      * would split the one line, or a terminal escape sequence.
      */
     static String printable(String message) {
-        if (message == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder(message.length());
-        message.codePoints().forEach(cp -> {
-            switch (cp) {
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (Character.isISOControl(cp)) {
-                        sb.append("\\x%02x".formatted(cp));
-                    } else {
-                        sb.appendCodePoint(cp);
-                    }
-                }
-            }
-        });
-        return sb.toString();
+        return message == null ? "" : HvConfigException.oneLine(message);
     }
 
     private static boolean debugEnabled() {

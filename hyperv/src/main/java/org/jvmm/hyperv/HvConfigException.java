@@ -17,7 +17,11 @@ public class HvConfigException extends VmmException {
         super(oneLine(message), cause);
     }
 
-    static String oneLine(String s) {
+    /**
+     * {@code s} with control characters escaped ({@code \\n}, {@code \\x1b}), so a quoted value
+     * can neither split a one-line error nor drive the terminal; the CLI's errors use it too.
+     */
+    public static String oneLine(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         s.codePoints().forEach(cp -> {
             switch (cp) {

@@ -167,7 +167,11 @@ public final class VmbusExtension implements VmExtension {
     }
 
     private VmbusServer.Route route(int vpIndex, int sint) {
-        SintRoute r = hv.sintRoute(vpIndex, sint);
+        return over(hv.sintRoute(vpIndex, sint));
+    }
+
+    /** The server's view of a SynIC route (the fuzz target builds its routes through it too). */
+    static VmbusServer.Route over(SintRoute r) {
         return new VmbusServer.Route() {
             @Override
             public Synic.PostResult post(byte[] hvMessage) {

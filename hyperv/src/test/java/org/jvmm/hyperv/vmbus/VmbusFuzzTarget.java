@@ -106,27 +106,7 @@ final class VmbusFuzzTarget implements FuzzTarget {
             return CompletableFuture.completedFuture(null);
         });
         routes.add(r);
-        return new VmbusServer.Route() {
-            @Override
-            public Synic.PostResult post(byte[] m) {
-                return r.post(m);
-            }
-
-            @Override
-            public int setEventFlag(int flag) {
-                return r.setEventFlag(flag);
-            }
-
-            @Override
-            public void onDelivered(Runnable then) {
-                r.onDelivered(then);
-            }
-
-            @Override
-            public void close() {
-                r.close();
-            }
-        };
+        return VmbusExtension.over(r);
     }
 
     @Override
