@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The oracle's parsing and comparison, on console transcripts written here. */
 class GuestFactsTest {
@@ -34,6 +37,32 @@ class GuestFactsTest {
         assertEquals("hyperv_clocksource_tsc_page", f.clocksource());
         assertEquals("acpi_pm hpet hyperv_clocksource_tsc_page tsc", f.available());
         assertTrue(f.diff(GuestFacts.parse("qemu", JVMM)).isEmpty());
+    }
+
+    /**
+     * The guest command itself, run here over a fake dmesg and cpuid-dump: Linux's rejection
+     * line comes out prefixed, its other PM-timer lines do not, and the parser finds it.
+     */
+    @Test
+    void theGuestCommandReportsARejectedPmTimer(@TempDir Path bin) throws Exception {
+        Files.writeString(bin.resolve("dmesg"), """
+                #!/bin/sh
+                echo '[    0.163048] ACPI: PM-Timer IO Port: 0x608'
+                echo '[    0.894642] APIC calibration not consistent with PM-Timer: 121ms instead of 100ms'
+                echo '[    1.607378] PM-Timer had inconsistent results: 0xfffe12, 0x2310 - aborting.'
+                """);
+        Files.writeString(bin.resolve("cpuid-dump"), "#!/bin/sh\necho 'cpuid 0x40000000 0x0: eax=0x40000005"
+                + " ebx=0x7263694d ecx=0x666f736f edx=0x76482074'\n");
+        for (String tool : List.of("dmesg", "cpuid-dump")) {
+            assertTrue(bin.resolve(tool).toFile().setExecutable(true));
+        }
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", GuestFacts.COMMAND).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("PM-Timer had inconsistent results: 0xfffe12, 0x2310 - aborting.", GuestFacts.pmTimerRejection(out), out);
+        assertEquals(null, GuestFacts.pmTimerRejection(JVMM));
     }
 
     @Test

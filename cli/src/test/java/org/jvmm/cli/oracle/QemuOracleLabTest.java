@@ -56,17 +56,7 @@ class QemuOracleLabTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void jvmmMatchesQemu(OracleConfig config) throws Exception {
-        VmmBoot.Result[] both;
-        try {
-            both = bootBoth(config);
-        } catch (VmmBoot.Hung first) {
-            // The emulated lab now and then leaves a nested guest hanging, under either VMM
-            // (scripts/lab/README.md). One hang says nothing about Hyper-V: boot both once more,
-            // saying so; a second hang fails the test.
-            System.out.printf("oracle %s: %s; booting both once more%n", config.name(),
-                    first.getMessage().lines().findFirst().orElse("a boot hung"));
-            both = bootBoth(config);
-        }
+        VmmBoot.Result[] both = bootBothOnceMoreIfTheLabInterfered(config);
         VmmBoot.Result qemu = both[0];
         VmmBoot.Result jvmm = both[1];
         System.out.printf("oracle %s: qemu exit %d in %.1f s, jvmm exit %d in %.1f s%n", config.name(),
@@ -94,6 +84,46 @@ class QemuOracleLabTest {
                     "no HV_X64_MSR_EOI writes counted in jvmm's census:\n" + jvmm.stderr());
             System.out.printf("oracle %s: census on, %s HV_X64_MSR_EOI writes counted%n", config.name(), eoi.group(1));
         }
+    }
+
+    /**
+     * {@link #bootBoth}, and once more when the first attempt says nothing about Hyper-V:
+     * <ul>
+     * <li>a boot hung: the emulated lab now and then leaves a nested guest hanging, under either
+     *     VMM (scripts/lab/README.md);
+     * <li>a guest rejected the ACPI PM timer ({@link GuestFacts#pmTimerRejection}): Linux's boot
+     *     check takes two reads that straddle the 24-bit wrap more than 0xFFF ticks (1.1 ms)
+     *     apart for a broken timer, which is what any virtual PM timer derived from the host
+     *     clock (QEMU's and jvmm's alike) shows when the host deschedules the vCPU between the
+     *     two reads; the loaded lab did so once in some two hundred guest boots (December 2026).
+     * </ul>
+     * Either is said on stdout; a second occurrence stands and fails the comparison.
+     */
+    private VmmBoot.Result[] bootBothOnceMoreIfTheLabInterfered(OracleConfig config) throws Exception {
+        String why;
+        try {
+            VmmBoot.Result[] both = bootBoth(config);
+            why = config.mustFail() ? null : pmTimerRejection(both);
+            if (why == null) {
+                return both;
+            }
+        } catch (VmmBoot.Hung first) {
+            why = first.getMessage().lines().findFirst().orElse("a boot hung");
+        }
+        System.out.printf("oracle %s: %s; booting both once more%n", config.name(), why);
+        return bootBoth(config);
+    }
+
+    /** Which guest rejected the PM timer, with Linux's line, or null when both kept it. */
+    private static String pmTimerRejection(VmmBoot.Result[] both) {
+        String[] names = {"qemu", "jvmm"};
+        for (int i = 0; i < 2; i++) {
+            String line = GuestFacts.pmTimerRejection(both[i].stdout());
+            if (line != null) {
+                return names[i] + "'s guest rejected the PM timer (" + line + ")";
+            }
+        }
+        return null;
     }
 
     /**
