@@ -8,10 +8,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import org.jvmm.bindings.libc.Errno;
 import org.jvmm.bindings.libc.LibC;
-import org.jvmm.bindings.libc.SigSet;
 import org.jvmm.vmm.exit.ExitDecoder;
 import org.jvmm.vmm.exit.VcpuExit;
 import org.jvmm.vmm.kvm.Vcpu;
@@ -30,6 +30,14 @@ import org.slf4j.LoggerFactory;
  * kick: {@code immediate_exit} is set in {@code kvm_run}, then the kick signal (see
  * {@link Signals}) is sent to the thread; either makes KVM_RUN return EINTR, the first covering
  * the window just before the thread enters KVM_RUN.
+ *
+ * <p>The kicker writes the request, then {@code immediate_exit = 1}; the vCPU, back from an EINTR,
+ * writes {@code immediate_exit = 0}, then reads the requests. Fences keep both orders (a release
+ * fence on the kicker's side, a full one on the vCPU's, whose store must not pass its loads): so
+ * either the vCPU sees the request, or the kicker's 1 lands after the vCPU's 0 and the next
+ * KVM_RUN returns at once. Without them the vCPU's 0 could overwrite the kicker's 1 after the vCPU
+ * had read the old request, and the request would wait for the guest's next exit, which may never
+ * come.
  *
  * <p>Each exit goes to an {@link ExitDispatcher} ({@link #handle(VcpuExit)}): port I/O and MMIO
  * to the buses, MSR exits to the {@link MsrRegistry}, everything else to the extensions' exit
@@ -118,10 +126,9 @@ public final class VcpuLoop {
      */
     public VmExitStatus run() {
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment sigScratch = SigSet.allocate(scratch);
             // errno of KVM_RUN lands here: confined to this thread, so no per-exit lookups.
             MemorySegment capture = LibC.allocateCaptureState(scratch);
-            vcpu.setSignalMask(Signals.blockKickInCurrentThread());
+            Signals.unblockKickInCurrentThread();
             synchronized (lock) {
                 thread = Signals.currentThread();
                 javaThread = Thread.currentThread();
@@ -137,7 +144,7 @@ public final class VcpuLoop {
                         return s;
                     }
                 }
-                VmExitStatus s = step(sigScratch, capture);
+                VmExitStatus s = step(capture);
                 if (s != null) {
                     return s;
                 }
@@ -151,24 +158,13 @@ public final class VcpuLoop {
                 javaThread = null;
             }
             // After thread is 0 no kick comes; tasks queued from now on are refused, those left
-            // are cancelled, so nobody waits for a thread that will never run them.
+            // are cancelled, so nobody waits for a thread that will never run them. A kick sent
+            // before that was delivered to its (no-op) handler on the way: nothing stays pending.
             tasks.close();
-            // A kick sent while the thread was outside KVM_RUN stays pending (blocked). No new
-            // kick can come now that thread is 0, so take the leftovers: a kick still pending
-            // when the thread ends is delivered into the dying JVM thread and aborts the JVM.
-            drainKicks();
             if (census != null) {
                 published = census.snapshot();
             }
             state = State.FINISHED;
-        }
-    }
-
-    private static void drainKicks() {
-        try (Arena a = Arena.ofConfined()) {
-            Signals.consumePending(SigSet.allocate(a));
-        } catch (RuntimeException e) {
-            LOG.warn("could not take pending kick signals: {}", e.getMessage());
         }
     }
 
@@ -177,7 +173,7 @@ public final class VcpuLoop {
      * {@link #run()} so the JIT compiles it as an ordinary hot method instead of relying on
      * on-stack replacement of a loop that runs for the whole life of the VM.
      */
-    private VmExitStatus step(MemorySegment sigScratch, MemorySegment capture) {
+    private VmExitStatus step(MemorySegment capture) {
         int r = vcpu.run(capture);
         if (r == -EAGAIN) {
             // An application processor waiting for INIT/SIPI: KVM_RUN sleeps in the kernel until
@@ -215,7 +211,7 @@ public final class VcpuLoop {
         if (exit == VcpuExit.INTERRUPTED) {
             dispatcher.countInterrupted();
             run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 0);
-            Signals.consumePending(sigScratch);
+            VarHandle.fullFence(); // the 0 before the reads of the requests (class comment)
             return null;
         }
         return handle(exit);
@@ -281,6 +277,7 @@ public final class VcpuLoop {
             if (thread != 0) {
                 // Sound: the thread is alive while thread != 0 (cleared under this lock before it
                 // leaves run()), and kvm_run stays mapped until the vCPU is closed after the join.
+                VarHandle.releaseFence(); // the request before the 1 (class comment)
                 run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
                 Signals.kick(thread);
             }
@@ -298,6 +295,7 @@ public final class VcpuLoop {
         synchronized (lock) {
             if (thread != 0) {
                 // Sound for the same reason as in request(): the thread and kvm_run are alive.
+                VarHandle.releaseFence(); // the queued task before the 1 (class comment)
                 run.set(JAVA_BYTE, ExitDecoder.IMMEDIATE_EXIT, (byte) 1);
                 if (Thread.currentThread() != javaThread) {
                     Signals.kick(thread);

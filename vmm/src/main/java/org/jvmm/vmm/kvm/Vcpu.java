@@ -13,7 +13,6 @@ import org.jvmm.bindings.kvm.kvm_fpu;
 import org.jvmm.bindings.kvm.kvm_lapic_state;
 import org.jvmm.bindings.kvm.kvm_mp_state;
 import org.jvmm.bindings.kvm.kvm_regs;
-import org.jvmm.bindings.kvm.kvm_signal_mask;
 import org.jvmm.bindings.kvm.kvm_sregs;
 import org.jvmm.bindings.libc.ErrnoException;
 import org.jvmm.bindings.libc.LibC;
@@ -221,19 +220,6 @@ public final class Vcpu implements AutoCloseable {
     /** KVM_ENABLE_CAP on the vCPU fd. */
     public void enableCap(int cap, long... args) {
         Vm.enableCap(fd, "vcpu " + index, cap, args);
-    }
-
-    /**
-     * KVM_SET_SIGNAL_MASK: the signal mask of the calling thread while inside KVM_RUN, as the
-     * kernel's 64-bit sigset (bit n-1 blocks signal n).
-     */
-    public void setSignalMask(long kernelSigset) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(kvm_signal_mask.sizeof() + 8, 8);
-            kvm_signal_mask.len(m, 8);
-            m.set(ValueLayout.JAVA_LONG_UNALIGNED, kvm_signal_mask.sigset$offset(), kernelSigset);
-            call("KVM_SET_SIGNAL_MASK", KVM_SET_SIGNAL_MASK(), m, "mask 0x" + Long.toHexString(kernelSigset));
-        }
     }
 
     /** KVM_GET_MP_STATE: KVM_MP_STATE_RUNNABLE (0), _UNINITIALIZED (1), _INIT_RECEIVED, _HALTED... */

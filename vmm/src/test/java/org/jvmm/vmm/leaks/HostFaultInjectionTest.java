@@ -60,8 +60,9 @@ class HostFaultInjectionTest {
                 break;
             }
             // A call of construction fails it with one exception (jvmm run: one line, exit 1); a
-            // call the vCPU thread makes once running (KVM_SET_SIGNAL_MASK) ends the VM as
-            // failed instead, with the call in its status (jvmm run: exit 4).
+            // call a vCPU thread made once running would end the VM as failed instead, with the
+            // call in its status (jvmm run: exit 4). None does today: the kick needs no
+            // KVM_SET_SIGNAL_MASK any more, and KVM_RUN does not go through the seam.
             assertTrue(error != null || status.reason() == VmExitStatus.Reason.FAILED,
                     "call %d (%s) failed and the machine went on: %s".formatted(n, failed, status));
             String m = error != null ? error.getMessage() : status.toString();

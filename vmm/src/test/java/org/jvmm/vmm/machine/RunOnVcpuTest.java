@@ -58,6 +58,51 @@ class RunOnVcpuTest {
         }
     }
 
+    /**
+     * Kicks from several threads at once, against a guest that never exits by itself: every task
+     * must reach the vCPU. A kick lost anywhere (the signal blocked, immediate_exit cleared over a
+     * kicker's write, a handler that swallowed it) leaves its task waiting for good, so the get
+     * times out. Pauses and resumes are mixed in, since they kick through the same path.
+     */
+    @Test
+    void kicksFromManyThreadsAtOnceAreNeverLost() throws Exception {
+        try (Machine m = TestGuests.load(Machine.builder().memorySize(1 << 20).irqchip(false), "spin", Mode.REAL)) {
+            m.start();
+            Thread.sleep(20);
+            int threads = 4;
+            int perThread = 500;
+            java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    all.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            m.runOnVcpu(0, ran::incrementAndGet).get(5, TimeUnit.SECONDS);
+                        }
+                        return null;
+                    }));
+                }
+                all.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        m.loop(0).pause();
+                        m.loop(0).awaitPaused();
+                        m.loop(0).resume();
+                    }
+                    return null;
+                }));
+                for (java.util.concurrent.Future<?> f : all) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(threads * perThread, ran.get());
+            assertEquals(VcpuLoop.State.RUNNING, m.loop(0).state());
+            m.stop();
+        }
+    }
+
     @Test
     void tasksOfAMachineThatNeverStartedAreCancelledWhenItCloses() {
         CompletableFuture<Void> f;
