@@ -14,15 +14,17 @@ import java.util.regex.Pattern;
 /**
  * What the test guest reports about the enlightenments it was given: the hypervisor CPUID leaves
  * (scripts/guest/cpuid-dump.c), Linux's Hyper-V and hypervisor-detection lines from dmesg
- * (timestamps stripped), the clocksource Linux chose and the ones it could have chosen. {@link #COMMAND} prints them, one
+ * (timestamps stripped), the clocksource Linux chose and the ones it could have chosen, and where
+ * IRQ 0 (the timer) arrives ("IO-APIC 2-edge timer": controller, pin, trigger, name). {@link #COMMAND} prints them, one
  * prefixed line each, so console noise between them does not matter.
  */
-record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksource, String available) {
+record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksource, String available, String irq0) {
     static final String COMMAND = "cpuid-dump; "
             + "dmesg | grep -E 'Hyper-V|Hypervisor detected' | sed -e 's/^\\[[^]]*\\] *//' -e 's/^/dmesg: /'; "
             + "dmesg | grep -E 'PM-Timer (had inconsistent|failed consistency)' | sed -e 's/^\\[[^]]*\\] *//' -e 's/^/pm-timer: /'; "
             + "echo clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource); "
-            + "echo available=$(cat /sys/devices/system/clocksource/clocksource0/available_clocksource)";
+            + "echo available=$(cat /sys/devices/system/clocksource/clocksource0/available_clocksource); "
+            + "awk '$1 == \"0:\" { print \"irq0=\" $(NF-2), $(NF-1), $NF }' /proc/interrupts";
 
     /** The kernel command line word that runs {@link #COMMAND} in the test guest. */
     static String runWord() {
@@ -50,6 +52,7 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
         List<String> dmesg = new ArrayList<>();
         String clocksource = null;
         String available = null;
+        String irq0 = null;
         for (String raw : console.split("\n")) {
             String line = raw.replace("\r", "");
             Matcher m = LEAF.matcher(line);
@@ -63,16 +66,18 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
                 dmesg.add(line.substring("dmesg: ".length()).strip());
             } else if (line.startsWith("clocksource=")) {
                 clocksource = line.substring("clocksource=".length()).strip();
+            } else if (line.startsWith("irq0=")) {
+                irq0 = line.substring("irq0=".length()).strip();
             } else if (line.startsWith("available=")) {
                 // Sorted: the order is registration order, which says nothing about the choice.
                 String words = line.substring("available=".length()).strip();
                 available = String.join(" ", new TreeSet<>(List.of(words.split("\\s+"))));
             }
         }
-        if (leaves.isEmpty() || clocksource == null || available == null) {
-            throw new AssertionError(vmm + ": the guest printed no CPUID dump or no clocksource\n--- console:\n" + console);
+        if (leaves.isEmpty() || clocksource == null || available == null || irq0 == null) {
+            throw new AssertionError(vmm + ": the guest printed no CPUID dump, clocksource or IRQ 0 line\n--- console:\n" + console);
         }
-        return new GuestFacts(leaves, dmesg, clocksource, available);
+        return new GuestFacts(leaves, dmesg, clocksource, available, irq0);
     }
 
     /** The differences, one compact line each ("leaf 0x40000003 edx: jvmm 0x... qemu 0x..."). */
@@ -104,6 +109,9 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
         if (!available.equals(qemu.available)) {
             out.add("available clocksources: jvmm " + available + " qemu " + qemu.available);
         }
+        if (!irq0.equals(qemu.irq0)) {
+            out.add("IRQ 0: jvmm " + irq0 + " qemu " + qemu.irq0);
+        }
         return out;
     }
 
@@ -134,7 +142,7 @@ record GuestFacts(Map<Long, long[]> leaves, List<String> dmesg, String clocksour
             }
             out.put(leaf, regs);
         }
-        return new GuestFacts(out, dmesg, clocksource, available);
+        return new GuestFacts(out, dmesg, clocksource, available, irq0);
     }
 
     /** Linux's one-line summary of the Hyper-V features, if it took the Hyper-V path. */

@@ -25,6 +25,7 @@ class GuestFactsTest {
             dmesg: Hyper-V: privilege flags low 0xa7f, high 0x30, hints 0xc2c, misc 0x80108
             clocksource=hyperv_clocksource_tsc_page
             available=hyperv_clocksource_tsc_page tsc hpet acpi_pm
+            irq0=IO-APIC 2-edge timer
             JVMM-GUEST-EXIT=0
             """;
 
@@ -36,6 +37,7 @@ class GuestFactsTest {
         assertEquals(List.of("Hyper-V: privilege flags low 0xa7f, high 0x30, hints 0xc2c, misc 0x80108"), f.dmesg());
         assertEquals("hyperv_clocksource_tsc_page", f.clocksource());
         assertEquals("acpi_pm hpet hyperv_clocksource_tsc_page tsc", f.available());
+        assertEquals("IO-APIC 2-edge timer", f.irq0());
         assertTrue(f.diff(GuestFacts.parse("qemu", JVMM)).isEmpty());
     }
 
@@ -69,12 +71,13 @@ class GuestFactsTest {
     void diffNamesLeafRegisterAndBothValues() {
         GuestFacts j = GuestFacts.parse("jvmm", JVMM);
         GuestFacts q = GuestFacts.parse("qemu", JVMM.replace("edx=0x00080108", "edx=0x00080908")
-                .replace("tsc_page", "msr").replace(" hpet", "") + "cpuid 0x40000004 0x0: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n");
+                .replace("tsc_page", "msr").replace(" hpet", "").replace("IO-APIC 2-edge", "IO-APIC 0-edge") + "cpuid 0x40000004 0x0: eax=0x1 ebx=0x0 ecx=0x0 edx=0x0\n");
         List<String> diff = j.diff(q);
         assertEquals(List.of("leaf 0x40000003 edx: jvmm 0x00080108 qemu 0x00080908 (xor 0x00000800)",
                 "clocksource: jvmm hyperv_clocksource_tsc_page qemu hyperv_clocksource_msr",
                 "available clocksources: jvmm acpi_pm hpet hyperv_clocksource_tsc_page tsc"
-                        + " qemu acpi_pm hyperv_clocksource_msr tsc"), diff);
+                        + " qemu acpi_pm hyperv_clocksource_msr tsc",
+                "IRQ 0: jvmm IO-APIC 2-edge timer qemu IO-APIC 0-edge timer"), diff);
     }
 
     @Test
@@ -105,6 +108,7 @@ class GuestFactsTest {
                 cpuid 0x40000101 0x0: eax=0x01007efb ebx=0x00000000 ecx=0x00000000 edx=0x00000000
                 clocksource=kvm-clock
                 available=kvm-clock
+                irq0=IO-APIC 2-edge timer
                 """;
         GuestFacts q = GuestFacts.parse("qemu", qemu72).asQemu81Passthrough();
         assertEquals(0x4000000AL, q.leaves().get(0x40000000L)[0]);

@@ -6,6 +6,7 @@ import static org.jvmm.vmm.memory.GuestMemory.LE_SHORT;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import org.jvmm.vmm.kvm.GsiRouting;
 import org.jvmm.vmm.memory.GuestMemory;
 
 /**
@@ -14,7 +15,7 @@ import org.jvmm.vmm.memory.GuestMemory;
  * arch/x86/include/asm/mpspec_def.h; Linux finds the floating pointer by scanning the first KiB
  * of the EBDA (arch/x86/kernel/mpparse.c, smp_scan_config), which is where it goes.
  *
- * <p>With 254 CPUs the tables take 5300 bytes and run from 0x9FC00 past 0xA0000 into the VGA
+ * <p>With 254 CPUs the tables take 5292 bytes and run from 0x9FC00 past 0xA0000 into the VGA
  * hole. That is fine: it is all RAM in jvmm's layout and all reserved in the e820 map.
  */
 public final class MpTable {
@@ -26,6 +27,8 @@ public final class MpTable {
     static final int CPU_SIZE = 20;
     static final int SMALL_ENTRY_SIZE = 8;
     static final int ISA_IRQS = 16;
+    /** Interrupt source entries: every ISA IRQ but the 8259 cascade (see GsiRouting). */
+    static final int ISA_ENTRIES = ISA_IRQS - 1;
 
     private static final int MP_PROCESSOR = 0;
     private static final int MP_BUS = 1;
@@ -55,7 +58,7 @@ public final class MpTable {
     }
 
     private static int configSize(int cpus) {
-        return HEADER_SIZE + cpus * CPU_SIZE + SMALL_ENTRY_SIZE * (2 + ISA_IRQS + 2);
+        return HEADER_SIZE + cpus * CPU_SIZE + SMALL_ENTRY_SIZE * (2 + ISA_ENTRIES + 2);
     }
 
     /** Writes the tables for {@code cpus} CPUs at {@link GuestLayout#MP_TABLE}. */
@@ -105,15 +108,20 @@ public final class MpTable {
         m.set(LE_INT, at + 4, (int) GuestLayout.IOAPIC);
         at += SMALL_ENTRY_SIZE;
 
-        // ISA IRQ n arrives on I/O APIC pin n, as KVM's default GSI routing wires it; flags 0
-        // means "conforms to the bus": edge-triggered, active high for ISA.
-        for (int irq = 0; irq < ISA_IRQS; irq++, at += SMALL_ENTRY_SIZE) {
+        // ISA IRQ n arrives on I/O APIC pin n, but IRQ 0 on pin 2 and IRQ 2 (the cascade) nowhere,
+        // as GsiRouting wires them (SeaBIOS writes the same table for QEMU's pc); flags 0 means
+        // "conforms to the bus": edge-triggered, active high for ISA.
+        for (int irq = 0; irq < ISA_IRQS; irq++) {
+            if (irq == GsiRouting.ISA_CASCADE_IRQ) {
+                continue;
+            }
             bytes[at] = MP_INTSRC;
             bytes[at + 1] = MP_INT;
             bytes[at + 4] = ISA_BUS;
             bytes[at + 5] = (byte) irq;
             bytes[at + 6] = (byte) ioapicId;
-            bytes[at + 7] = (byte) irq;
+            bytes[at + 7] = (byte) (irq == 0 ? GsiRouting.ISA_IRQ0_PIN : irq);
+            at += SMALL_ENTRY_SIZE;
         }
         // The 8259 PIC feeds the BSP's LINT0 (virtual-wire mode); NMI goes to LINT1 of every CPU.
         at = lint(bytes, at, MP_EXTINT, 0, 0);

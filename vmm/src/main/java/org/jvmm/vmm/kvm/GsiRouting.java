@@ -12,16 +12,25 @@ import java.util.function.IntFunction;
  * removes entries, and each change sends the complete table: KVM's defaults plus everything added.
  * Get it from {@link Vm#gsiRouting()}; nothing else calls the ioctl ({@link Vm#vmIoctl} refuses it).
  *
- * <p>The table starts as KVM's own default (x86 {@code default_routing} in
- * arch/x86/kvm/irq_comm.c: GSI 0-15 to IOAPIC pin n and to PIC pin n%8, GSI 16-23 to the IOAPIC),
- * which the in-kernel irqchip starts with, so ISA interrupts keep working whatever is added.
- * Methods are synchronized; a change KVM rejects leaves the table as it was.
+ * <p>The table starts as a PC's ISA wiring ({@link #pcWiring}), the one QEMU's {@code pc}
+ * machine sets up, and is sent to KVM as soon as the routing exists (the machine creates it right
+ * after the irqchip), so ISA interrupts keep working whatever is added. Methods are synchronized;
+ * a change KVM rejects leaves the table as it was.
  */
 public final class GsiRouting {
     /** The first GSI above the IOAPIC's 24 pins: where {@link #allocate} starts. */
     public static final int FIRST_FREE_GSI = 24;
     /** KVM_MAX_IRQ_ROUTES (include/linux/kvm_host.h): the table's limit, and so the GSI limit. */
     public static final int MAX_ROUTES = 4096;
+    /**
+     * The I/O APIC input of ISA IRQ 0 (the PIT, or the HPET's legacy timer 0): pin 2, as on PC
+     * chipsets, in QEMU's {@code pc} and in the interrupt source override of every PC firmware's
+     * MADT (and SeaBIOS's MP table). Pin 0 is left to the 8259's ExtINT, as on hardware. The MADT
+     * and the MP table announce this pin; this class wires it.
+     */
+    public static final int ISA_IRQ0_PIN = 2;
+    /** ISA IRQ 2 is the cascade of the two 8259s: no device raises it, no table lists it. */
+    public static final int ISA_CASCADE_IRQ = 2;
     private static final int PIC_MASTER = 0;
     private static final int PIC_SLAVE = 1;
     private static final int IOAPIC = 2;
@@ -33,18 +42,29 @@ public final class GsiRouting {
     }
 
     private final Table table;
-    private List<IrqRoute> routes = kvmDefaults();
+    private List<IrqRoute> routes;
 
+    /** The routing of a VM whose irqchip exists: sends {@link #pcWiring} at once. */
     GsiRouting(Table table) {
         this.table = Objects.requireNonNull(table);
+        commit(pcWiring());
     }
 
-    /** KVM's default x86 table, which the in-kernel irqchip starts with. */
-    public static List<IrqRoute> kvmDefaults() {
+    /**
+     * A PC's ISA wiring, as QEMU's {@code pc} gives KVM (hw/i386/kvm/ioapic.c): GSI n (an ISA IRQ
+     * below 16) reaches pin n of its 8259 and I/O APIC pin n, except GSI 0, which reaches
+     * {@link #ISA_IRQ0_PIN}, and GSI 2, the cascade, which reaches no 8259 pin; GSIs 16-23 reach
+     * I/O APIC pins 16-23 (PCI interrupts). KVM's own default (arch/x86/kvm/irq_comm.c) wires
+     * GSI 0 to pin 0, where no firmware table puts the timer. One difference from QEMU, on
+     * purpose: QEMU routes GSI 2 nowhere, so an HPET timer that a guest points at I/O APIC input 2
+     * (outside legacy replacement) never interrupts there; here GSI 2 reaches I/O APIC pin 2, the
+     * input the timer's route names.
+     */
+    public static List<IrqRoute> pcWiring() {
         List<IrqRoute> d = new ArrayList<>();
         for (int gsi = 0; gsi < FIRST_FREE_GSI; gsi++) {
-            d.add(IrqRoute.irqchip(gsi, IOAPIC, gsi));
-            if (gsi < 16) {
+            d.add(IrqRoute.irqchip(gsi, IOAPIC, gsi == 0 ? ISA_IRQ0_PIN : gsi));
+            if (gsi < 16 && gsi != ISA_CASCADE_IRQ) {
                 d.add(IrqRoute.irqchip(gsi, gsi < 8 ? PIC_MASTER : PIC_SLAVE, gsi % 8));
             }
         }

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * 0x8086, revision 1, legacy replacement routing and three comparators, each able to run
  * one-shot or periodic, 32- or 64-bit, edge- or level-triggered. Legacy replacement sends timer 0
  * to ISA IRQ 0 and timer 1 to IRQ 8; otherwise a timer goes to the I/O APIC input its route
- * field names, among those it advertises (input 2 only, as QEMU's {@code pc}). jvmm's MADT maps
- * ISA IRQ 0 to GSI 0 (no override: KVM's default routes send GSI 0 to I/O APIC pin 0 and the
- * master PIC), so the legacy timer 0 drives GSI 0, where Linux expects IRQ 0. No FSB (MSI)
- * delivery is offered, as in QEMU.
+ * field names, among those it advertises (input 2 only, as QEMU's {@code pc}). Legacy timer 0
+ * drives GSI 0, which the PC wiring sends to the master 8259 and I/O APIC pin 2, where the MADT's
+ * override puts IRQ 0 (GsiRouting); a routed timer drives GSI 2, which reaches pin 2 alone. No
+ * FSB (MSI) delivery is offered, as in QEMU.
  *
  * <p>Design for concurrency. The main counter is not stored: it is computed from the host's
  * monotonic clock ({@link NanoClock}) and an immutable {@link HpetCounter} snapshot published

@@ -94,7 +94,11 @@ class AcpiTablesTest {
         assertEquals(1, madt[at]);
         assertEquals(4, madt[at + 2], "I/O APIC ID follows the CPUs, as in the MP table");
         assertEquals(0xfec00000, b.getInt(at + 4));
-        assertEquals(madt.length, at + 12 + 10 + 6);
+        at += 12;
+        // Interrupt source overrides: ISA IRQ 0 on GSI 2 (bus-conforming), then the SCI, level.
+        assertArrayEquals(new byte[] {2, 10, 0, 0, 2, 0, 0, 0, 0, 0}, java.util.Arrays.copyOfRange(madt, at, at + 10));
+        assertArrayEquals(new byte[] {2, 10, 0, 9, 9, 0, 0, 0, 0x0d, 0}, java.util.Arrays.copyOfRange(madt, at + 10, at + 20));
+        assertEquals(madt.length, at + 10 + 10 + 6);
         assertThrows(IllegalArgumentException.class, () -> Madt.build(0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> Madt.build(255, 0, 0));
     }

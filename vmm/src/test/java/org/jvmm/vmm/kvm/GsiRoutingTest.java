@@ -20,15 +20,18 @@ class GsiRoutingTest {
     }
 
     @Test
-    void theDefaultsAreKvmsX86Table() {
-        List<IrqRoute> d = GsiRouting.kvmDefaults();
-        assertEquals(16 * 2 + 8, d.size());
-        assertTrue(d.contains(IrqRoute.irqchip(0, 2, 0)));
-        assertTrue(d.contains(IrqRoute.irqchip(0, 0, 0)));
+    void theTableStartsAsQemusPcWiringAndIsSentAtOnce() {
+        List<IrqRoute> d = GsiRouting.pcWiring();
+        assertEquals(24 + 15, d.size(), "every GSI to the I/O APIC, ISA GSIs but the cascade to an 8259");
+        assertTrue(d.contains(IrqRoute.irqchip(0, 2, 2)), "the timer on I/O APIC pin 2");
+        assertFalse(d.contains(IrqRoute.irqchip(0, 2, 0)), "nothing on pin 0 (ExtINT)");
+        assertTrue(d.contains(IrqRoute.irqchip(0, 0, 0)), "and on the master 8259's pin 0");
+        assertFalse(d.stream().anyMatch(r -> r.gsi() == 2 && ((IrqRoute.Irqchip) r).irqchip() != 2), "the cascade");
         assertTrue(d.contains(IrqRoute.irqchip(12, 1, 4)), "GSI 12 is pin 4 of the slave PIC");
         assertTrue(d.contains(IrqRoute.irqchip(23, 2, 23)));
         assertFalse(d.stream().anyMatch(r -> r.gsi() == 20 && ((IrqRoute.Irqchip) r).irqchip() != 2),
                 "GSIs 16-23 have no PIC pin");
+        assertEquals(List.of(d), sent, "KVM's own default differs, so the routing sends this when it is made");
     }
 
     @Test
@@ -38,13 +41,13 @@ class GsiRoutingTest {
         routing.add(IrqRoute.irqchip(5, 2, 5));
         assertEquals(24, sint.gsi());
         assertEquals(25, msi.gsi());
-        assertTrue(kvmTable().containsAll(GsiRouting.kvmDefaults()), "the defaults are always sent");
+        assertTrue(kvmTable().containsAll(GsiRouting.pcWiring()), "the defaults are always sent");
         assertTrue(kvmTable().contains(sint), "the first user's route is still in KVM's table");
         assertTrue(routing.remove(msi));
         assertTrue(kvmTable().contains(sint));
         assertFalse(kvmTable().contains(msi));
         assertFalse(routing.remove(msi), "already gone");
-        assertEquals(4, sent.size(), "one complete table per change");
+        assertEquals(1 + 4, sent.size(), "the wiring, then one complete table per change");
     }
 
     @Test
@@ -59,12 +62,12 @@ class GsiRoutingTest {
     void aTableKvmRejectsLeavesTheOldOneInPlace() {
         IrqRoute kept = routing.allocate(gsi -> IrqRoute.msi(gsi, 0xfee00000L, 1));
         GsiRouting failing = new GsiRouting(routes -> {
-            if (routes.size() > GsiRouting.kvmDefaults().size()) {
+            if (routes.size() > GsiRouting.pcWiring().size()) {
                 throw new KvmException("KVM_SET_GSI_ROUTING", 0, 22, "test");
             }
         });
         assertThrows(KvmException.class, () -> failing.allocate(gsi -> IrqRoute.msi(gsi, 0, 0)));
-        assertEquals(GsiRouting.kvmDefaults(), failing.routes());
+        assertEquals(GsiRouting.pcWiring(), failing.routes());
         assertTrue(routing.routes().contains(kept));
     }
 
@@ -73,6 +76,6 @@ class GsiRoutingTest {
         assertThrows(IllegalArgumentException.class, () -> routing.add(IrqRoute.msi(GsiRouting.MAX_ROUTES, 0, 0)));
         assertThrows(IllegalArgumentException.class, () -> routing.add(IrqRoute.msi(-1, 0, 0)));
         assertThrows(IllegalArgumentException.class, () -> routing.allocate(gsi -> IrqRoute.msi(gsi + 1, 0, 0)));
-        assertTrue(sent.isEmpty(), "nothing reached KVM");
+        assertEquals(1, sent.size(), "nothing reached KVM after the wiring");
     }
 }
