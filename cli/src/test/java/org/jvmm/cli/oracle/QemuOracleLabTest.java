@@ -73,8 +73,8 @@ class QemuOracleLabTest {
             q = q.asQemu81Passthrough();
         }
         List<String> diff = j.diff(q);
-        System.out.printf("oracle %s: %d leaves, clocksource %s of %s, %s%n", config.name(), q.leaves().size(),
-                q.clocksource(), q.available(), q.privilegeLine());
+        System.out.printf("oracle %s: %d leaves, clocksource %s of %s, IRQ 0 %s, %s%n", config.name(),
+                q.leaves().size(), q.clocksource(), q.available(), q.irq0(), q.privilegeLine());
         assertTrue(diff.isEmpty(), () -> "jvmm differs from QEMU for " + config + ":\n  "
                 + String.join("\n  ", diff) + "\n--- jvmm console:\n" + jvmm.stdout());
         if (config.jvmmOptions().containsAll(OracleConfig.CENSUS)) {

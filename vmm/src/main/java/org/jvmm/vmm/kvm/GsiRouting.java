@@ -13,8 +13,8 @@ import java.util.function.IntFunction;
  * Get it from {@link Vm#gsiRouting()}; nothing else calls the ioctl ({@link Vm#vmIoctl} refuses it).
  *
  * <p>The table starts as a PC's ISA wiring ({@link #pcWiring}), the one QEMU's {@code pc}
- * machine sets up, and is sent to KVM as soon as the routing exists (the machine creates it right
- * after the irqchip), so ISA interrupts keep working whatever is added. Methods are synchronized;
+ * machine sets up, and is sent to KVM as soon as the routing exists ({@link Vm#createIrqchip}
+ * makes it right after the irqchip), so ISA interrupts keep working whatever is added. Methods are synchronized;
  * a change KVM rejects leaves the table as it was.
  */
 public final class GsiRouting {
@@ -53,18 +53,25 @@ public final class GsiRouting {
     /**
      * A PC's ISA wiring, as QEMU's {@code pc} gives KVM (hw/i386/kvm/ioapic.c): GSI n (an ISA IRQ
      * below 16) reaches pin n of its 8259 and I/O APIC pin n, except GSI 0, which reaches
-     * {@link #ISA_IRQ0_PIN}, and GSI 2, the cascade, which reaches no 8259 pin; GSIs 16-23 reach
-     * I/O APIC pins 16-23 (PCI interrupts). KVM's own default (arch/x86/kvm/irq_comm.c) wires
-     * GSI 0 to pin 0, where no firmware table puts the timer. One difference from QEMU, on
-     * purpose: QEMU routes GSI 2 nowhere, so an HPET timer that a guest points at I/O APIC input 2
-     * (outside legacy replacement) never interrupts there; here GSI 2 reaches I/O APIC pin 2, the
-     * input the timer's route names.
+     * {@link #ISA_IRQ0_PIN}, and GSI 2, the cascade, which reaches nothing; GSIs 16-23 reach I/O
+     * APIC pins 16-23 (PCI interrupts). KVM's own default (arch/x86/kvm/irq_comm.c) wires GSI 0
+     * to pin 0, where no firmware table puts the timer.
+     *
+     * <p>GSI 2 must stay unrouted: KVM maps each irqchip pin back to one GSI (the last entry that
+     * names the pin) to tell that GSI's ack notifiers about an EOI. With GSI 2 also on pin 2, the
+     * in-kernel PIT (GSI 0) never heard its interrupt acknowledged, so in its default reinject
+     * mode it stopped after one tick: Linux's boot check found no timer on the I/O APIC and fell
+     * back to the 8259 (XT-PIC), or the boot hung. So an HPET timer that a guest routes to I/O
+     * APIC input 2 outside legacy replacement reaches nothing here, exactly as under QEMU.
      */
     public static List<IrqRoute> pcWiring() {
         List<IrqRoute> d = new ArrayList<>();
         for (int gsi = 0; gsi < FIRST_FREE_GSI; gsi++) {
+            if (gsi == ISA_CASCADE_IRQ) {
+                continue;
+            }
             d.add(IrqRoute.irqchip(gsi, IOAPIC, gsi == 0 ? ISA_IRQ0_PIN : gsi));
-            if (gsi < 16 && gsi != ISA_CASCADE_IRQ) {
+            if (gsi < 16) {
                 d.add(IrqRoute.irqchip(gsi, gsi < 8 ? PIC_MASTER : PIC_SLAVE, gsi % 8));
             }
         }

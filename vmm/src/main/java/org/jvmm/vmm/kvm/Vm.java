@@ -105,9 +105,14 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    /** KVM_CREATE_IRQCHIP: the in-kernel PIC pair, IOAPIC and local APICs. Before any vCPU. */
+    /**
+     * KVM_CREATE_IRQCHIP: the in-kernel PIC pair, IOAPIC and local APICs, then the PC's GSI
+     * routing in place of KVM's default ({@link GsiRouting#pcWiring}: the timer on I/O APIC pin
+     * 2, as the firmware tables say), before anything can raise an interrupt. Before any vCPU.
+     */
     public void createIrqchip() {
         Ioctls.call(fd, "KVM_CREATE_IRQCHIP", KVM_CREATE_IRQCHIP());
+        gsiRouting();
     }
 
     /** KVM_CREATE_PIT2: the in-kernel i8254 timer; needs the irqchip first. */

@@ -31,7 +31,7 @@ import org.jvmm.vmm.spi.VmExtension;
  * <ol>
  *   <li>open /dev/kvm, KVM_CREATE_VM;</li>
  *   <li>extensions' {@code vmCreated} (per-VM capabilities come before anything they affect);</li>
- *   <li>with an irqchip: identity map and TSS addresses, KVM_CREATE_IRQCHIP, the PC's GSI
+ *   <li>with an irqchip: identity map and TSS addresses, KVM_CREATE_IRQCHIP and the PC's GSI
  *       routing (KVM_SET_GSI_ROUTING), KVM_CREATE_PIT2
  *       (all before the first vCPU, as KVM requires);</li>
  *   <li>guest RAM mapped and registered as memory slots;</li>
@@ -160,9 +160,6 @@ public final class MachineBuilder {
             vm.setIdentityMapAddr(X86Layout.IDENTITY_MAP_ADDR);
             vm.setTssAddr(X86Layout.TSS_ADDR);
             vm.createIrqchip();
-            // The PC's ISA wiring (timer on I/O APIC pin 2) replaces KVM's default before the PIT
-            // can raise anything: the firmware tables say so (GsiRouting).
-            vm.gsiRouting();
             vm.createPit2(0);
         }
         GuestRam ram = GuestRam.allocate(memorySize, backing);

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * to ISA IRQ 0 and timer 1 to IRQ 8; otherwise a timer goes to the I/O APIC input its route
  * field names, among those it advertises (input 2 only, as QEMU's {@code pc}). Legacy timer 0
  * drives GSI 0, which the PC wiring sends to the master 8259 and I/O APIC pin 2, where the MADT's
- * override puts IRQ 0 (GsiRouting); a routed timer drives GSI 2, which reaches pin 2 alone. No
- * FSB (MSI) delivery is offered, as in QEMU.
+ * override puts IRQ 0 (GsiRouting); a timer routed to input 2 drives GSI 2, which reaches
+ * nothing, as under QEMU with KVM (GsiRouting says why). No FSB (MSI) delivery, as in QEMU.
  *
  * <p>Design for concurrency. The main counter is not stored: it is computed from the host's
  * monotonic clock ({@link NanoClock}) and an immutable {@link HpetCounter} snapshot published
