@@ -24,7 +24,8 @@ final class HotAdd {
     static final int REQUEST = 10;
     static final int RESPONSE = 11;
     static final int REQUEST_SIZE = 16;
-    static final int RESPONSE_SIZE = 20;
+    /** Header, then page_count and result, both u32. */
+    static final int RESPONSE_SIZE = 16;
     /** The capabilities' hot_add bit, and its alignment field: 2^n MiB in bits 2..5. */
     static final long CAP_HOT_ADD = 2;
     static final int PAGE = DynamicMemory.PAGE;
@@ -123,9 +124,9 @@ final class HotAdd {
         }
         pending = false;
         var b = DynamicMemory.le(d);
-        long pages = b.getLong(8);
-        int result = b.getInt(16);
-        if (pages < 0 || pages > askedPages || (result != 0 && result != 1)) {
+        long pages = b.getInt(8) & 0xffffffffL;
+        int result = b.getInt(12);
+        if (pages > askedPages || (result != 0 && result != 1)) {
             refused = true;
             return Outcome.REJECTED;
         }

@@ -84,8 +84,8 @@ class HotAddTest {
     }
 
     void answer(long pages, int result) {
-        byte[] a = msg(11, 20);
-        le(a).putLong(8, pages).putInt(16, result);
+        byte[] a = msg(11, 16);
+        le(a).putInt(8, (int) pages).putInt(12, result);
         guest.send(a);
     }
 
@@ -196,7 +196,7 @@ class HotAddTest {
     @Test
     void hostileAnswersCountNothingAndStopHotAdd() {
         List<String> cases = new ArrayList<>();
-        for (long[] lie : new long[][] {{64 * MIB / 4096 + 1, 1}, {-1, 1}, {Long.MIN_VALUE, 1}, {5, 2}, {5, -1}}) {
+        for (long[] lie : new long[][] {{64 * MIB / 4096 + 1, 1}, {0xffffffffL, 1}, {0x80000000L, 0}, {5, 2}, {5, -1}}) {
             ram.close(); // a fresh machine for each lie
             ram = GuestRam.allocate(BOOT);
             area = HotplugArea.after(ram, BOOT, BOOT + 200 * MIB);
@@ -225,7 +225,7 @@ class HotAddTest {
         assertEquals(BOOT, dm.actualBytes());
         dm.setTarget(BOOT + 64 * MIB);
         long[] r = hotAddRequest();
-        guest.send(msg(11, 12)); // too short for page_count and result
+        guest.send(msg(11, 12)); // too short for page_count and result (u32 each)
         assertEquals(2, dm.rejected());
         answer(r[1], 1); // the real answer still counts
         assertEquals(BOOT + 64 * MIB, dm.actualBytes());
