@@ -357,7 +357,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
             long start = r & ((1L << 40) - 1);
             long n = r >>> 40;
             if (n == 0 || start + n > (Long.MAX_VALUE / PAGE) || !memory.isRam(start * PAGE, n * PAGE)
-                    || !balloon.free(start, n)) {
+                    || !hotAdd.given(start, n) || !balloon.free(start, n)) {
                 rejected++;
                 continue;
             }

@@ -2,6 +2,7 @@
 package org.jvmm.hyperv.vmbus.balloon;
 
 import java.util.Optional;
+import java.util.TreeMap;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.memory.HotplugArea;
 
@@ -36,6 +37,8 @@ final class HotAdd {
     enum Outcome { ADDED, RETRY, REFUSED, REJECTED }
 
     private final HotplugArea area;
+    /** Pages the guest took, start page to count, disjoint, adjacent ones merged. */
+    private final TreeMap<Long, Long> taken = new TreeMap<>();
     private boolean guestCan;
     private boolean refused;
     private boolean pending;
@@ -68,6 +71,20 @@ final class HotAdd {
     /** Pages the guest has taken so far. */
     long addedPages() {
         return addedPages;
+    }
+
+    /**
+     * True when {@code [start, start+count)} (in guest RAM, checked by the caller) is memory the
+     * guest was given: boot RAM, or pages it took by hot-add (Linux onlines a range from its start,
+     * so a partial answer covers the first pages). Mapped pages it never took are not its to
+     * balloon: counting them would let a hostile guest drive its size below zero.
+     */
+    boolean given(long start, long count) {
+        if (area == null || start + count <= area.base() / PAGE) {
+            return true;
+        }
+        var below = taken.floorEntry(start);
+        return below != null && start + count <= below.getKey() + below.getValue();
     }
 
     /** How many pages the guest may gain in all (what it took, plus what is left to offer if it can). */
@@ -132,6 +149,12 @@ final class HotAdd {
         }
         if (pages > 0) {
             addedPages += pages;
+            var before = taken.floorEntry(askedStart);
+            if (before != null && before.getKey() + before.getValue() == askedStart) {
+                taken.put(before.getKey(), before.getValue() + pages);
+            } else {
+                taken.put(askedStart, pages);
+            }
             nextPage = askedStart + askedPages;
             retries = 0;
             return Outcome.ADDED;

@@ -235,6 +235,32 @@ class HotAddTest {
     }
 
     @Test
+    void pagesMappedButNeverTakenCannotBeBallooned() {
+        connect();
+        dm.setTarget(BOOT + 64 * MIB);
+        long[] r = hotAddRequest();
+        answer(r[1] / 2, 1); // took the first 32 MiB of a mapped 128 MiB chunk
+        hotAddRequest();     // the rest, offered past that range
+        answer(0, 1);        // and refused for good
+        assertEquals(BOOT + 32 * MIB, dm.actualBytes());
+        ram.memory().fill(4 * GIB + 40 * MIB, 4096, (byte) 9);
+        dm.setTarget(4 * MIB);
+        assertEquals(6, le(guest.receive()).getShort(0), "DM_BALLOON_REQUEST");
+        int before = dm.rejected();
+        long chunkPages = HotplugArea.CHUNK / 4096;
+        byte[] give = msg(7, 16 + 8 * 4);
+        le(give).putInt(12, 4 << 1)
+                .putLong(16, (BASE_PAGE + r[1] / 2) | (chunkPages - r[1] / 2) << 40) // mapped, never taken
+                .putLong(24, (BASE_PAGE + 40 * MIB / 4096) | 512L << 40)              // the same, 2 MiB
+                .putLong(32, (BASE_PAGE + r[1] / 2 - 256) | 512L << 40)               // straddles the end of what it took
+                .putLong(40, BASE_PAGE | 512L << 40);                                 // its own: taken
+        guest.send(give);
+        assertEquals(before + 3, dm.rejected());
+        assertEquals(BOOT + 30 * MIB, dm.actualBytes(), "only the 2 MiB it had left the guest");
+        assertEquals(9, ram.memory().readByte(4 * GIB + 40 * MIB), "a refused range is not freed");
+    }
+
+    @Test
     void noBalloonRequestWhileAHotAddIsOutstanding() {
         connect();
         dm.setTarget(BOOT + 64 * MIB);
