@@ -185,7 +185,8 @@ class BalloonLabTest {
                 await("the guest back at 512 MiB", Duration.ofSeconds(60),
                         () -> q.execute("query-balloon").path("actual").asLong() == 512 * MIB);
                 await("MemTotal back down", Duration.ofSeconds(30), () -> memTotal(p) <= totalBefore + 20 * 1024);
-                // Each balloon response is one BALLOON_CHANGE; the kernel says when it keeps a floor.
+                // The events so far (hot-add, targets, balloon responses) and the guest kernel's lines
+                // since boot (hv_balloon speaks when it keeps a floor): for reading a slow run.
                 int changes = q.events().size();
                 System.out.printf("balloon 1024 -> 512 MiB after hot-add: %.1f s, %d events; the guest's kernel:%n%s",
                         (System.nanoTime() - down) / 1e9, changes,
