@@ -17,8 +17,9 @@ import org.jvmm.vmm.memory.HotplugArea;
  * <p>Ranges are offered in order, each starting where the last one ended, so a guest extends the
  * region it already has. A range the guest took only in part is not offered again (the guest
  * may hold the rest in a half-added block); a transient failure offers the same range again.
- * The guest is hostile: a response with more pages than offered, an unknown result, or one
- * nobody asked for counts nothing and stops hot-add for good. Not thread-safe: the caller
+ * The guest is hostile: a response with more pages than offered or an unknown result counts
+ * nothing and stops hot-add for good; a short one, or one nobody asked for, is ignored (and
+ * counted by the caller as rejected). Not thread-safe: the caller
  * ({@link DynamicMemory}) holds its channel's lock.
  */
 final class HotAdd {
@@ -53,7 +54,10 @@ final class HotAdd {
         this.nextPage = this.area == null ? 0 : this.area.base() / PAGE;
     }
 
-    /** What the guest's capabilities report says; a guest asking for coarser alignment than the area's chunk gets nothing. */
+    /**
+     * What the guest's capabilities report says; a guest that asks for a coarser alignment than
+     * the area's chunks is never offered memory.
+     */
     void capabilities(long caps) {
         long alignMiB = 1L << ((caps >>> 2) & 0xf);
         guestCan = area != null && (caps & CAP_HOT_ADD) != 0 && (alignMiB << 20) <= HotplugArea.CHUNK;
