@@ -107,6 +107,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "Guest RAM: 512M, 2G, 1073741824 (default: 512M).")
     Long memory;
 
+    @Option(names = "--max-memory", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Most RAM the guest may grow to while it runs, by QMP 'balloon' above --memory"
+                    + " (Hyper-V dynamic memory hot-add: needs --vmbus --balloon). Default: --memory.")
+    Long maxMemory;
+
     @Option(names = "--cpus", paramLabel = "N", description = "vCPUs (default: 1).")
     Integer cpus;
 
@@ -148,6 +153,10 @@ public final class RunCommand implements Callable<Integer> {
         warnings.flush();
         if (hyperv.balloon && !hyperv.vmbus) {
             throw new RunInputException("--balloon is a VMBus device: add --vmbus");
+        }
+        if (config.maxMemoryBytes() > config.memoryBytes() && !hyperv.balloon) {
+            throw new RunInputException("--max-memory (or a domain's <maxMemory>): memory is added by the"
+                    + " dynamic-memory device: add --vmbus --balloon");
         }
         if (hyperv.vmbus && (hv.isEmpty() || HypervOptions.isEmpty(hv.get()))) {
             throw new RunInputException("--vmbus needs Hyper-V enlightenments: at least"

@@ -32,6 +32,7 @@ record RunSettings(LinuxVmConfig vm) {
         long memory = o.memory != null ? o.memory : domain.map(DomainSpec::memoryBytes).orElse(DEFAULT_MEMORY);
         int cpus = o.cpus != null ? o.cpus : domain.map(DomainSpec::vcpus).orElse(DEFAULT_CPUS);
         boolean hpet = !o.noHpet && domain.map(DomainSpec::hpet).orElse(true);
-        return new RunSettings(new LinuxVmConfig(kernel, initrd, cmdline, memory, cpus, List.of(), hpet));
+        long maxMemory = o.maxMemory != null ? o.maxMemory : domain.map(DomainSpec::maxMemoryBytes).orElse(0L);
+        return new RunSettings(new LinuxVmConfig(kernel, initrd, cmdline, memory, cpus, List.of(), hpet, maxMemory));
     }
 }

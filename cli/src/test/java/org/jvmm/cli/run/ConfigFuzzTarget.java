@@ -40,7 +40,7 @@ final class ConfigFuzzTarget implements FuzzTarget {
         "zb", "512", "0", "-512", "9223372036854775807", "1024", "hypervclock", "hyperv", "x86_64", "&amp;", "\u0000"};
     private static final String[] ELEMENTS = {"relaxed", "vapic", "spinlocks", "vpindex", "runtime", "synic", "stimer",
         "direct", "reset", "vendor_id", "frequencies", "reenlightenment", "tlbflush", "extended", "ipi", "evmcs", "avic",
-        "emsr_bitmap", "xmm_input", "hyperv", "features", "kvm", "hidden", "domain", "memory", "vcpu", "os", "kernel",
+        "emsr_bitmap", "xmm_input", "hyperv", "features", "kvm", "hidden", "domain", "memory", "maxMemory", "vcpu", "os", "kernel",
         "initrd", "cmdline", "clock", "timer", "devices", "panic", "name", "bogus"};
     private static final String[] FLAGS = {"hv-relaxed", "hv-vapic", "hv-spinlocks", "hv-vpindex", "hv-runtime",
         "hv-synic", "hv-stimer", "hv-stimer-direct", "hv-reset", "hv-vendor-id", "hv-frequencies", "hv-reenlightenment",
@@ -109,7 +109,8 @@ final class ConfigFuzzTarget implements FuzzTarget {
             }
         };
         if (in.pick(4) == 0) {
-            String option = in.pick("--memory", "--cpus", "--hv", "--kernel", "--vmbus", "--balloon", "--timeout");
+            String option = in.pick("--memory", "--cpus", "--hv", "--kernel", "--vmbus", "--balloon", "--timeout",
+                    "--max-memory");
             args.add(option);
             if (!option.equals("--vmbus") && !option.equals("--balloon")) {
                 args.add(in.pick(VALUES));

@@ -85,6 +85,21 @@ class RunErrorsTest {
     }
 
     @Test
+    void maxMemoryNonsense() throws Exception {
+        JvmmProcess.Result word = JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(), "--max-memory", "lots");
+        assertOneLineError(word, "'lots'");
+        assertEquals(2, word.code());
+        JvmmProcess.Result below = JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(),
+                "--memory", "512M", "--max-memory", "256M");
+        assertOneLineError(below, "--max-memory 256 MiB is less than --memory 512 MiB");
+        assertEquals(1, below.code());
+        JvmmProcess.Result noDevice = JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(),
+                "--memory", "512M", "--max-memory", "1G");
+        assertOneLineError(noDevice, "add --vmbus --balloon");
+        assertEquals(1, noDevice.code());
+    }
+
+    @Test
     @Tag("kvm")
     void cpuCounts() throws Exception {
         assertOneLineError(JvmmProcess.run(LIMIT, "run", "--kernel", corrupt.toString(), "--cpus", "0"), "--cpus 0");

@@ -57,6 +57,15 @@ class RunHypervOptionsTest {
     }
 
     @Test
+    void theMaximumComesFromMaxMemoryOrTheDomainsMaxMemory() throws Exception {
+        Path domain = Files.writeString(dir.resolve("grow.xml"), "<domain><name>g</name><memory unit='MiB'>512</memory>"
+                + "<maxMemory slots='4' unit='GiB'>2</maxMemory><os><kernel>k</kernel></os></domain>");
+        assertEquals(2L << 30, parse("--domain", domain.toString()).config().maxMemoryBytes());
+        assertEquals(3L << 30, parse("--domain", domain.toString(), "--max-memory", "3G").config().maxMemoryBytes());
+        assertEquals(0, parse("--domain", MINIMAL.toString()).config().maxMemoryBytes(), "none: cannot grow");
+    }
+
+    @Test
     void channelSignalsGoThroughKvmUnlessNoHvEventfdIsGiven() {
         assertTrue(parse("--vmbus").hyperv.hvEventfd);
         assertTrue(parse("--vmbus", "--hv-eventfd").hyperv.hvEventfd);

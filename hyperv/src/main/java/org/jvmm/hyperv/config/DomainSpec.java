@@ -16,12 +16,19 @@ import org.jvmm.hyperv.HvConfig;
  * @param cmdline     {@code <os><cmdline>}, null when absent
  * @param hyperv      the Hyper-V settings gathered from features, clock and devices
  * @param hpet        false with {@code <clock><timer name='hpet' present='no'/>}, else true
+ * @param maxMemoryBytes {@code <maxMemory>} converted from its unit, 0 when absent
  */
 public record DomainSpec(String name, long memoryBytes, int vcpus, String kernel, String initrd,
-        String cmdline, HvConfig hyperv, boolean hpet) {
+        String cmdline, HvConfig hyperv, boolean hpet, long maxMemoryBytes) {
     public DomainSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(hyperv, "hyperv");
+    }
+
+    /** Without {@code <maxMemory>}. */
+    public DomainSpec(String name, long memoryBytes, int vcpus, String kernel, String initrd,
+            String cmdline, HvConfig hyperv, boolean hpet) {
+        this(name, memoryBytes, vcpus, kernel, initrd, cmdline, hyperv, hpet, 0);
     }
 
     /** With an HPET, as libvirt's default. */

@@ -23,6 +23,7 @@ import org.w3c.dom.Element;
  * and one platform setting: {@code <clock><timer name='hpet' present='no'/>} leaves the HPET
  * out (libvirt's QEMU driver passes {@code hpet=off}); {@code present='yes'} or no such timer
  * keeps it, as QEMU's {@code pc} machine has one by default.
+ * {@code <maxMemory>} is the most memory the guest may grow to while it runs (as {@code --max-memory}).
  * Everything else ({@code <currentMemory>}, disks, ...) is ignored.
  */
 public final class DomainXml {
@@ -62,6 +63,10 @@ public final class DomainXml {
             throw new HvConfigException("<domain>: missing <name>");
         }
         long memory = memory(SafeXml.child(root, "memory"));
+        // libvirt's maximum for memory added at run time (its slots attribute counts DIMMs, which
+        // hot-add through dynamic memory does not use).
+        Element maxMemoryEl = SafeXml.child(root, "maxMemory");
+        long maxMemory = maxMemoryEl == null ? 0 : size(maxMemoryEl);
         int vcpus = vcpus(SafeXml.child(root, "vcpu"));
 
         String kernel = null;
@@ -113,32 +118,38 @@ public final class DomainXml {
                 }
             }
         }
-        return new DomainSpec(name, memory, vcpus, kernel, initrd, cmdline, hv.build(), hpet);
+        return new DomainSpec(name, memory, vcpus, kernel, initrd, cmdline, hv.build(), hpet, maxMemory);
     }
 
     private static long memory(Element mem) {
         if (mem == null) {
             throw new HvConfigException("<domain>: missing <memory>");
         }
+        return size(mem);
+    }
+
+    /** A size element ({@code <memory>}, {@code <maxMemory>}) in bytes, from its value and unit. */
+    private static long size(Element mem) {
+        String tag = mem.getTagName();
         String unitAttr = SafeXml.attr(mem, "unit");
         String unit = unitAttr == null ? "kib" : unitAttr.toLowerCase(Locale.ROOT);
         Long scale = UNITS.get(unit);
         if (scale == null) {
-            throw new HvConfigException("<memory unit='" + unitAttr + "'>: unknown unit");
+            throw new HvConfigException("<" + tag + " unit='" + unitAttr + "'>: unknown unit");
         }
         String text = mem.getTextContent().trim();
         if (!text.matches("[0-9]{1,19}")) {
-            throw new HvConfigException("<memory>" + text + "</memory>: not an unsigned integer");
+            throw new HvConfigException("<" + tag + ">" + text + "</" + tag + ">: not an unsigned integer");
         }
         long value = Long.parseLong(text);
         if (value == 0) {
-            throw new HvConfigException("<memory>0</memory>: memory size must be positive");
+            throw new HvConfigException("<" + tag + ">0</" + tag + ">: memory size must be positive");
         }
         try {
             return Math.multiplyExact(value, scale);
         } catch (ArithmeticException e) {
-            throw new HvConfigException("<memory unit='" + unitAttr + "'>" + text
-                    + "</memory>: too large");
+            throw new HvConfigException("<" + tag + " unit='" + unitAttr + "'>" + text
+                    + "</" + tag + ">: too large");
         }
     }
 

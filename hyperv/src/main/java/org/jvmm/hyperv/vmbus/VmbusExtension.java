@@ -147,7 +147,7 @@ public final class VmbusExtension implements VmExtension {
         this.memory = memory;
         List<ChannelDevice> devices = new java.util.ArrayList<>(List.of(heartbeat, shutdown, timeSync));
         if (withBalloon) {
-            balloon = new DynamicMemory(memory, services);
+            balloon = new DynamicMemory(memory, services, registry.memoryHotplug());
             devices.add(balloon);
         }
         VmbusServer.KernelSignals signals = VmbusServer.KernelSignals.NONE;

@@ -152,6 +152,14 @@ class DomainXmlTest {
     }
 
     @Test
+    void maxMemoryIsTheMostTheGuestMayGrowTo() throws IOException {
+        assertEquals(2L << 30, DomainXml.parse(write("<domain><name>t</name><memory unit='GiB'>1</memory>"
+                + "<maxMemory slots='16' unit='GiB'>2</maxMemory></domain>")).maxMemoryBytes());
+        assertEquals(0, DomainXml.parse(write("<domain><name>t</name><memory>1024</memory></domain>"))
+                .maxMemoryBytes(), "absent: the guest cannot grow");
+    }
+
+    @Test
     void memoryDefaultUnitIsKiB() throws IOException {
         assertEquals(524288L * 1024, DomainXml.parse(write(
                 "<domain><name>t</name><memory>524288</memory></domain>")).memoryBytes());
@@ -165,6 +173,8 @@ class DomainXmlTest {
         "<domain><name>t</name><memory>lots</memory></domain> | <memory>lots</memory>: not an unsigned integer",
         "<domain><name>t</name><memory>0</memory></domain> | <memory>0</memory>: memory size must be positive",
         "<domain><name>t</name><memory unit='EiB'>16</memory></domain> | <memory unit='EiB'>16</memory>: too large",
+        "<domain><name>t</name><memory>1</memory><maxMemory>lots</maxMemory></domain> | <maxMemory>lots</maxMemory>: not an unsigned integer",
+        "<domain><name>t</name><memory>1</memory><maxMemory unit='EiB'>16</maxMemory></domain> | <maxMemory unit='EiB'>16</maxMemory>: too large",
         "<domain><name>t</name><memory>1</memory><vcpu>0</vcpu></domain> | <vcpu>0</vcpu>: expected a positive integer",
         "<domain><name>t</name><memory>1</memory><vcpu>two</vcpu></domain> | <vcpu>two</vcpu>: expected a positive integer",
         "<domain><name>t</name><memory>1</memory><clock><timer name='hypervclock' present='on'/></clock></domain> | <clock><timer name='hypervclock' present='on'>: invalid value for attribute 'present' (expected yes or no)",

@@ -91,6 +91,7 @@ public final class LinuxVm implements AutoCloseable {
         MachineBuilder builder = Machine.builder()
                 .census(census)
                 .memorySize(config.memoryBytes())
+                .maxMemorySize(config.maxMemoryBytes())
                 .vcpus(config.cpus())
                 .irqchip(false) // PcPlatform creates it, with the PIT's speaker port in the kernel
                 .extension(new LinuxCpuid(config.cpus()));

@@ -13,10 +13,11 @@ import org.jvmm.vmm.spi.VmExtension;
  * RAM in bytes, vCPU count, and extensions (Hyper-V is one) that plug into the machine after
  * jvmm's own CPUID topology and before the in-kernel irqchip is created, and whether the machine
  * has an HPET (on by default, as QEMU's {@code pc}; {@code --no-hpet} or libvirt's
- * {@code <timer name='hpet' present='no'/>} turn it off).
+ * {@code <timer name='hpet' present='no'/>} turn it off), and the most RAM it may grow to while it
+ * runs ({@code maxMemoryBytes}; 0 or {@code memoryBytes}: it cannot grow).
  */
 public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int cpus,
-                            List<VmExtension> extensions, boolean hpet) {
+                            List<VmExtension> extensions, boolean hpet, long maxMemoryBytes) {
     /**
      * The default command line. {@code console=ttyS0}: the kernel console on COM1, which is the
      * host's console. {@code reboot=k}: reboot through the i8042 reset line, which ends jvmm at
@@ -36,6 +37,12 @@ public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, 
         extensions = List.copyOf(extensions);
     }
 
+    /** One that cannot grow. */
+    public LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int cpus,
+                         List<VmExtension> extensions, boolean hpet) {
+        this(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet, 0);
+    }
+
     /** With an HPET. */
     public LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int cpus,
                          List<VmExtension> extensions) {
@@ -48,15 +55,19 @@ public record LinuxVmConfig(Path kernel, Optional<Path> initrd, String cmdline, 
     }
 
     public LinuxVmConfig withCmdline(String cmdline) {
-        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet, maxMemoryBytes);
     }
 
     public LinuxVmConfig withExtensions(List<VmExtension> extensions) {
-        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet, maxMemoryBytes);
+    }
+
+    public LinuxVmConfig withMaxMemory(long maxMemoryBytes) {
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet, maxMemoryBytes);
     }
 
     public LinuxVmConfig withHpet(boolean hpet) {
-        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet);
+        return new LinuxVmConfig(kernel, initrd, cmdline, memoryBytes, cpus, extensions, hpet, maxMemoryBytes);
     }
 
     /**

@@ -23,6 +23,9 @@ final class LinuxVmLimits {
         requireReadable(c.kernel(), "kernel");
         c.initrd().ifPresent(f -> requireReadable(f, "initrd"));
         checkMemory(c.memoryBytes(), hostMemory());
+        if (c.maxMemoryBytes() != 0) {
+            checkMaxMemory(c.memoryBytes(), c.maxMemoryBytes(), hostMemory());
+        }
         if (c.cpus() < 1) {
             throw new LinuxVmConfigException("--cpus " + c.cpus() + ": a VM needs at least 1 vCPU");
         }
@@ -43,6 +46,21 @@ final class LinuxVmLimits {
         if (hostBytes > 0 && bytes > hostBytes) {
             throw new LinuxVmConfigException("--memory %d MiB is more than this host's %d MiB of RAM"
                     .formatted(bytes >> 20, hostBytes >> 20));
+        }
+    }
+
+    /** The guest may grow from {@code bytes} up to {@code maxBytes}: not less, on 4 KiB, within the host. */
+    static void checkMaxMemory(long bytes, long maxBytes, long hostBytes) {
+        if (maxBytes < bytes) {
+            throw new LinuxVmConfigException("--max-memory %d MiB is less than --memory %d MiB"
+                    .formatted(maxBytes >> 20, bytes >> 20));
+        }
+        if ((maxBytes & 0xfff) != 0) {
+            throw new LinuxVmConfigException("--max-memory %d bytes: not a multiple of 4 KiB".formatted(maxBytes));
+        }
+        if (hostBytes > 0 && maxBytes > hostBytes) {
+            throw new LinuxVmConfigException("--max-memory %d MiB is more than this host's %d MiB of RAM"
+                    .formatted(maxBytes >> 20, hostBytes >> 20));
         }
     }
 

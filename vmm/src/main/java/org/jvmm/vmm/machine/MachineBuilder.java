@@ -6,6 +6,7 @@ import static org.jvmm.bindings.kvm.kvm_h.*;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.jvmm.vmm.VmmException;
 import org.jvmm.vmm.bus.Bus;
 import org.jvmm.vmm.cpu.ExitRouting;
@@ -17,6 +18,7 @@ import org.jvmm.vmm.kvm.Kvm;
 import org.jvmm.vmm.kvm.Vcpu;
 import org.jvmm.vmm.kvm.Vm;
 import org.jvmm.vmm.memory.GuestRam;
+import org.jvmm.vmm.memory.HotplugArea;
 import org.jvmm.vmm.memory.X86Layout;
 import org.jvmm.vmm.spi.ExitHandler;
 import org.jvmm.vmm.spi.HandlerRegistry;
@@ -47,6 +49,7 @@ import org.jvmm.vmm.spi.VmExtension;
  */
 public final class MachineBuilder {
     private long memorySize = 64L << 20;
+    private long maxMemorySize;
     private GuestRam.Backing backing = GuestRam.Backing.ANONYMOUS;
     private int vcpus = 1;
     private boolean irqchip = true;
@@ -63,6 +66,16 @@ public final class MachineBuilder {
     /** Bytes of guest RAM (default 64 MiB), laid out by {@link X86Layout}. */
     public MachineBuilder memorySize(long bytes) {
         this.memorySize = bytes;
+        return this;
+    }
+
+    /**
+     * The most RAM the guest may have while it runs (0, the default, or {@link #memorySize}: it
+     * cannot grow). Above the boot size, extensions find a {@link HotplugArea} in their
+     * {@link HandlerRegistry} to add memory with.
+     */
+    public MachineBuilder maxMemorySize(long bytes) {
+        this.maxMemorySize = bytes;
         return this;
     }
 
@@ -166,6 +179,9 @@ public final class MachineBuilder {
         undo.add(ram::close);
         ram.register(vm);
         undo.add(ram::unregister);
+        Optional<HotplugArea> hotplug = maxMemorySize > memorySize
+                ? Optional.of(HotplugArea.after(ram, memorySize, maxMemorySize))
+                : Optional.empty();
 
         // The queues exist before the vCPUs so extensions can hold on to them from the start.
         List<VcpuTaskQueue> taskQueues = new ArrayList<>();
@@ -187,6 +203,11 @@ public final class MachineBuilder {
             @Override
             public VcpuTasks vcpuTasks() {
                 return vcpuTasks;
+            }
+
+            @Override
+            public Optional<HotplugArea> memoryHotplug() {
+                return hotplug;
             }
         };
         List<MsrFilterRange> filter = new ArrayList<>(msrFilter);

@@ -4,6 +4,7 @@ package org.jvmm.vmm.memory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
@@ -15,6 +16,11 @@ import java.util.List;
  *
  * <p>The class does not own the memory: whoever allocated the regions (anonymous mmap, memfd,
  * or an arena in tests) frees them after the VM that uses them is gone.
+ *
+ * <p>RAM can grow while the VM runs (memory hot-add, {@link HotplugArea}): the regions are an
+ * immutable sorted array published through a volatile field, and every method reads that field
+ * once, so a vCPU or device thread checking an address sees either the list before a region was
+ * added or the one after, never a mix. Regions are only ever added, never removed.
  */
 public final class GuestMemory {
     /** x86 guests are little-endian; the layouts say so, whatever the host order. */
@@ -25,7 +31,7 @@ public final class GuestMemory {
     public static final ValueLayout.OfLong LE_LONG =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final GuestRegion[] regions;
+    private volatile GuestRegion[] regions;
 
     private GuestMemory(GuestRegion[] regions) {
         this.regions = regions;
@@ -33,14 +39,28 @@ public final class GuestMemory {
 
     /** Regions in any order; they must not overlap. */
     public static GuestMemory of(List<GuestRegion> regions) {
-        GuestRegion[] sorted = regions.toArray(GuestRegion[]::new);
-        java.util.Arrays.sort(sorted, Comparator.comparingLong(GuestRegion::gpa));
+        return new GuestMemory(sorted(regions.toArray(GuestRegion[]::new)));
+    }
+
+    private static GuestRegion[] sorted(GuestRegion[] sorted) {
+        Arrays.sort(sorted, Comparator.comparingLong(GuestRegion::gpa));
         for (int i = 1; i < sorted.length; i++) {
             if (sorted[i].gpa() < sorted[i - 1].end()) {
                 throw new IllegalArgumentException("guest regions overlap at 0x%x".formatted(sorted[i].gpa()));
             }
         }
-        return new GuestMemory(sorted);
+        return sorted;
+    }
+
+    /**
+     * Adds a region at run time (memory hot-add). Writers are serialised here; readers never
+     * lock: they see the new array only once it is complete.
+     */
+    synchronized void add(GuestRegion region) {
+        GuestRegion[] now = regions;
+        GuestRegion[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = region;
+        regions = sorted(next);
     }
 
     public List<GuestRegion> regions() {

@@ -24,6 +24,10 @@ import org.jvmm.vmm.sys.Posix;
  * <p>The mappings belong to one shared arena (vCPU threads and devices touch RAM concurrently)
  * whose cleanup is {@code munmap}: after {@link #close()} any access through {@link #memory()}
  * fails instead of reaching unmapped memory. Close it only after the VM's slots are removed.
+ *
+ * <p>This class is the one owner of the VM's memory slot numbers: slot {@code i} is region
+ * {@code i}, in the order the regions were mapped, the boot ranges first and then whatever
+ * {@link #add} maps while the VM runs.
  */
 public final class GuestRam implements AutoCloseable {
     /** How RAM is backed on the host. */
@@ -33,9 +37,11 @@ public final class GuestRam implements AutoCloseable {
     private final List<GuestRegion> regions = new ArrayList<>();
     private final List<Integer> memfds = new ArrayList<>();
     private final GuestMemory memory;
+    private final Backing backing;
     private Vm registeredWith;
 
     private GuestRam(long size, Backing backing) {
+        this.backing = backing;
         try {
             for (X86Layout.RamRange range : X86Layout.ramRanges(size)) {
                 regions.add(new GuestRegion(range.gpa(), map(range.size(), backing)));
@@ -87,8 +93,35 @@ public final class GuestRam implements AutoCloseable {
         return memory;
     }
 
-    public List<GuestRegion> regions() {
+    public synchronized List<GuestRegion> regions() {
         return List.copyOf(regions);
+    }
+
+    /**
+     * Maps {@code size} more bytes of RAM at {@code gpa} as the next slot, registers it with the
+     * VM if the boot ranges are, and only then shows it to {@link #memory()}, so that no device
+     * hands the guest an address KVM does not know yet. Any thread, while vCPUs run.
+     */
+    synchronized GuestRegion add(long gpa, long size) {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("guest RAM is closed");
+        }
+        if (size <= 0 || (size & 0xfff) != 0 || (gpa & 0xfff) != 0 || memory.overlapsRam(gpa, size)) {
+            throw new IllegalArgumentException("new RAM at 0x%x+0x%x is not page-aligned or overlaps RAM"
+                    .formatted(gpa, size));
+        }
+        GuestRegion r = new GuestRegion(gpa, map(size, backing));
+        regions.add(r);
+        if (registeredWith != null) {
+            try {
+                registeredWith.setUserMemoryRegion(regions.size() - 1, 0, r.gpa(), r.size(), r.host().address());
+            } catch (RuntimeException e) {
+                regions.removeLast(); // its mapping goes with the arena
+                throw e;
+            }
+        }
+        memory.add(r);
+        return r;
     }
 
     public long size() {
@@ -96,7 +129,7 @@ public final class GuestRam implements AutoCloseable {
     }
 
     /** Registers the ranges with {@code vm} as slots 0, 1, ... (KVM_SET_USER_MEMORY_REGION). */
-    public void register(Vm vm) {
+    public synchronized void register(Vm vm) {
         if (registeredWith != null) {
             throw new IllegalStateException("guest RAM is already registered with a VM");
         }
@@ -108,7 +141,7 @@ public final class GuestRam implements AutoCloseable {
     }
 
     /** Deletes the slots from the VM (size 0), so KVM holds no reference to the mappings. */
-    public void unregister() {
+    public synchronized void unregister() {
         Vm vm = registeredWith;
         if (vm == null) {
             return;
@@ -122,7 +155,7 @@ public final class GuestRam implements AutoCloseable {
 
     /** Unmaps RAM (and closes the memfds). Slots still registered are removed first. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!arena.scope().isAlive()) {
             return;
         }

@@ -13,6 +13,7 @@ package org.jvmm.vmm.memory;
  *   0xFEFF_C000 .. 0xFEFF_CFFF .......... EPT identity map page (KVM_SET_IDENTITY_MAP_ADDR)
  *   0xFEFF_D000 .. 0xFEFF_FFFF .......... TSS pages KVM needs on Intel (KVM_SET_TSS_ADDR)
  * 0x1_0000_0000 .. ...................... RAM above 4 GiB (slot 1), the rest of RAM
+ * then, 128 MiB-aligned ................. hot-added RAM (slots 2, 3, ... or 1, 2, ...), if any
  * </pre>
  *
  * A machine with at most {@link #PCI_HOLE_START} bytes of RAM has one slot at 0. A larger one is
@@ -38,6 +39,22 @@ public final class X86Layout {
     public static final long IDENTITY_MAP_ADDR = 0xFEFF_C000L;
     /** Three pages for KVM_SET_TSS_ADDR. */
     public static final long TSS_ADDR = 0xFEFF_D000L;
+
+    /** Hot-added RAM starts and grows in units of this size (Linux's memory block, hv_balloon's HA_CHUNK). */
+    public static final long HOTPLUG_ALIGN = 128L << 20;
+
+    /**
+     * Where RAM added at run time starts for a machine that booted with {@code ramSize} bytes:
+     * after the boot RAM, never below 4 GiB (so never in the 32-bit hole, whose MMIO devices
+     * would collide), aligned to {@link #HOTPLUG_ALIGN}. No firmware table announces it: the
+     * guest learns of it from the device that adds it, as on Hyper-V.
+     */
+    public static long hotplugBase(long ramSize) {
+        RamRange[] ranges = ramRanges(ramSize);
+        RamRange last = ranges[ranges.length - 1];
+        long end = Math.max(HIGH_RAM_START, last.gpa() + last.size());
+        return (end + HOTPLUG_ALIGN - 1) & -HOTPLUG_ALIGN;
+    }
 
     /** One RAM range of the map. */
     public record RamRange(long gpa, long size) {}

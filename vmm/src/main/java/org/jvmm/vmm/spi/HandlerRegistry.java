@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 package org.jvmm.vmm.spi;
 
+import java.util.Optional;
+import org.jvmm.vmm.memory.HotplugArea;
+
 /**
  * Where an extension registers what it handles at run time, once, while the machine is built and
  * before any vCPU runs.
@@ -20,4 +23,12 @@ public interface HandlerRegistry {
      * it is valid for the machine's life.
      */
     VcpuTasks vcpuTasks();
+
+    /**
+     * Where RAM can be added while the guest runs, if the machine may grow beyond its boot size
+     * (a maximum above it was set). One device should use it: the area hands out each byte once.
+     */
+    default Optional<HotplugArea> memoryHotplug() {
+        return Optional.empty();
+    }
 }

@@ -12,6 +12,7 @@ import org.jvmm.hyperv.vmbus.Channel;
 import org.jvmm.hyperv.vmbus.ChannelDevice;
 import org.jvmm.hyperv.vmbus.RingBuffer;
 import org.jvmm.vmm.memory.GuestMemory;
+import org.jvmm.vmm.memory.HotplugArea;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * serves): the guest negotiates a protocol version and reports its capabilities, then reports its
  * memory once a second; to shrink it the host asks for pages (DM_BALLOON_REQUEST) and the guest
  * answers with the ranges it gave up, which the host frees at once ({@link GuestMemory#discard});
- * to grow it the host hands ranges back (DM_UNBALLOON_REQUEST). Messages start with a header of
- * type u16, size u16 and transaction id u32.
+ * to grow it the host hands ranges back (DM_UNBALLOON_REQUEST), and beyond its boot size, when
+ * the machine has room ({@code --max-memory}) and the guest reported it can, adds memory
+ * ({@link HotAdd}). Messages start with a header of type u16, size u16 and transaction id u32.
  *
  * <p>A request the guest cannot meet in full is answered in part (Linux keeps a floor of free
  * memory); the host asks again for the rest a second later, and stops asking after a round that
@@ -58,6 +60,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
 
     private final GuestMemory memory;
     private final long ramPages;
+    private final HotAdd hotAdd;
     private final ScheduledExecutorService timer;
     private final BalloonedPages balloon = new BalloonedPages();
     private volatile LongConsumer onChange = actual -> {};
@@ -73,7 +76,13 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
     private volatile int rejected;
 
     public DynamicMemory(GuestMemory memory, ScheduledExecutorService timer) {
+        this(memory, timer, Optional.empty());
+    }
+
+    /** With {@code hotplug}, where memory beyond the boot size can be added. */
+    public DynamicMemory(GuestMemory memory, ScheduledExecutorService timer, Optional<HotplugArea> hotplug) {
         this.memory = memory;
+        this.hotAdd = new HotAdd(hotplug);
         this.ramPages = memory.totalSize() / PAGE;
         this.timer = timer;
         this.targetPages = ramPages;
@@ -135,6 +144,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
         version = 0;
         ready = false;
         inflating = false;
+        hotAdd.unsent(); // an answer the old driver owed will never come
     }
 
     @Override
@@ -154,8 +164,9 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
     }
 
     /**
-     * Sets the guest's target size in bytes (rounded down to pages, at most its RAM): the balloon
-     * inflates or deflates towards it. False when the guest's balloon driver is not ready.
+     * Sets the guest's target size in bytes (rounded down to pages, at most its RAM, or with
+     * hot-add its maximum): the balloon inflates or deflates towards it, and memory is added
+     * beyond what the guest has. False when the guest's balloon driver is not ready.
      */
     @Override
     public boolean setTarget(long bytes) {
@@ -167,16 +178,26 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
             if (!ready) {
                 return false;
             }
-            targetPages = Math.max(0, Math.min(ramPages, bytes / PAGE));
+            targetPages = Math.max(0, Math.min(ramPages + hotAdd.maxPages(), bytes / PAGE));
+            hotAdd.newTarget();
             adjust();
             return true;
         }
     }
 
-    /** Moves one step towards the target: one balloon request, or unballoon messages. */
+    /** Pages the guest has now: its boot RAM and what it took by hot-add, less the balloon. */
+    private long pagesNow() {
+        return ramPages + hotAdd.addedPages() - balloon.pages();
+    }
+
+    /**
+     * Moves one step towards the target: one balloon request, or unballoon messages and then,
+     * for what the balloon cannot give back, one hot-add request. Never a balloon request while
+     * a hot-add is outstanding, or the reverse: Linux handles one at a time.
+     */
     private void adjust() {
-        long now = ramPages - balloon.pages();
-        if (targetPages < now && !inflating) {
+        long now = pagesNow();
+        if (targetPages < now && !inflating && !hotAdd.pending()) {
             long want = Math.min(now - targetPages, MAX_REQUEST_PAGES);
             byte[] m = message(BALLOON_REQUEST, 16);
             le(m).putInt(8, (int) want);
@@ -197,11 +218,60 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
                 channel.send(0, m);
             }
             changed();
+            if (targetPages > pagesNow() && !inflating) {
+                requestHotAdd(targetPages - pagesNow());
+            }
+        }
+    }
+
+    private void requestHotAdd(long pages) {
+        Optional<Long> range;
+        try {
+            range = hotAdd.request(pages, MAX_RANGE_PAGES);
+        } catch (org.jvmm.vmm.VmmException e) {
+            LOG.warn("hv-balloon: no more memory for the guest: {}", e.getMessage());
+            return;
+        }
+        if (range.isEmpty()) {
+            return;
+        }
+        byte[] m = message(HotAdd.REQUEST, HotAdd.REQUEST_SIZE);
+        le(m).putLong(8, range.get());
+        if (!channel.send(0, m)) {
+            hotAdd.unsent();
+        }
+    }
+
+    private void hotAdded(byte[] d, int size) {
+        HotAdd.Outcome outcome = hotAdd.response(d, size);
+        switch (outcome) {
+            case ADDED -> {
+                changed();
+                adjust(); // more to add, or a smaller target came meanwhile
+            }
+            case RETRY -> {
+                Channel c = channel;
+                timer.schedule(() -> {
+                    synchronized (c) {
+                        if (ready) {
+                            adjust();
+                        }
+                    }
+                }, 1, TimeUnit.SECONDS);
+            }
+            case REFUSED -> {
+                LOG.warn("hv-balloon: the guest added no memory; {} pages below the target", targetPages - pagesNow());
+                adjust(); // a smaller target may have come meanwhile
+            }
+            case REJECTED -> {
+                rejected++;
+                adjust();
+            }
         }
     }
 
     private void changed() {
-        actualBytes = (ramPages - balloon.pages()) * PAGE;
+        actualBytes = pagesNow() * PAGE;
         onChange.accept(actualBytes);
     }
 
@@ -224,6 +294,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
             case STATUS_REPORT -> status(d, size);
             case BALLOON_RESPONSE -> ballooned(d, size);
             case UNBALLOON_RESPONSE -> { } // the guest has its pages back; nothing to do
+            case HotAdd.RESPONSE -> hotAdded(d, size);
             default -> rejected++;
         }
     }
@@ -251,6 +322,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
         c.send(0, m);
         ready = ok;
         if (ok) {
+            hotAdd.capabilities(le(d).getLong(8));
             LOG.debug("hv-balloon: version {}.{} and capabilities accepted", version >>> 16, version & 0xffff);
             adjust(); // a target set before the driver came up
         } else {
@@ -285,7 +357,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
             long start = r & ((1L << 40) - 1);
             long n = r >>> 40;
             if (n == 0 || start + n > (Long.MAX_VALUE / PAGE) || !memory.isRam(start * PAGE, n * PAGE)
-                    || !balloon.free(start, n)) {
+                    || !hotAdd.given(start, n) || !balloon.free(start, n)) {
                 rejected++;
                 continue;
             }
@@ -298,7 +370,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
         }
         if (!more) {
             inflating = false;
-            long now = ramPages - balloon.pages();
+            long now = pagesNow();
             if (now > targetPages && gotThisRound > 0) {
                 // The guest gave what it could spare; ask for the rest once it has had time.
                 Channel c = channel;
@@ -311,6 +383,8 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
                 }, 1, TimeUnit.SECONDS);
             } else if (now > targetPages) {
                 LOG.debug("hv-balloon: the guest gave nothing more; {} pages above the target", now - targetPages);
+            } else if (now < targetPages) {
+                adjust(); // the target rose while the guest was giving pages
             }
         }
     }
