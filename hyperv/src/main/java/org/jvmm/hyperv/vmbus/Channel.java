@@ -72,6 +72,19 @@ public final class Channel {
      * split leaves both rings a control page and a data page and the channel was closed.
      */
     synchronized boolean open(GuestMemory memory, Gpadls.Gpadl gpadl, int downstreamPages, Signal signal) {
+        return open(memory, gpadl, downstreamPages, signal, () -> null);
+    }
+
+    /**
+     * As above, first taking the kernel's route for the guest's signals ({@code kernelSignals},
+     * null when there is none; released when the channel closes). The route is in place before
+     * the device speaks: a device's first message (an IC's negotiation) interrupts another vCPU,
+     * whose answer would otherwise signal through a userspace exit while this one still opens the
+     * channel (seen in the lab: one HvSignalEvent left the kernel). A signal that comes through
+     * the route at once waits on this channel's lock until the device has been told.
+     */
+    synchronized boolean open(GuestMemory memory, Gpadls.Gpadl gpadl, int downstreamPages, Signal signal,
+            java.util.function.Supplier<AutoCloseable> kernelSignals) {
         int total = gpadl.pfns().length;
         if (fromGuest != null || rescinded || downstreamPages < 2 || downstreamPages > total - 2) {
             return false;
@@ -85,20 +98,9 @@ public final class Channel {
         this.signal = signal;
         this.gpadlId = gpadl.id();
         broken = false;
+        guestSignals = kernelSignals.get();
         device.opened(this);
         return true;
-    }
-
-    /**
-     * Hands the channel the kernel's route for its guest signals (see VmbusServer.KernelSignals),
-     * released when it closes; closes it at once when the channel is no longer open.
-     */
-    synchronized void guestSignalsFrom(AutoCloseable binding) {
-        if (fromGuest == null) {
-            release(binding);
-        } else {
-            guestSignals = binding;
-        }
     }
 
     /** CLOSECHANNEL, RELID_RELEASED or an unload: the rings are forgotten. */

@@ -296,27 +296,28 @@ public final class VmbusServer implements HvMessageHandler, AutoCloseable {
         if (c.isPresent() && g.isPresent() && g.get().relid() == relid) {
             try {
                 Route events = eventRoutes.get(targetVp, messageSint);
-                ok = c.get().open(memory, g.get(), downstream, () -> events.setEventFlag(relid));
+                Channel channel = c.get();
+                ok = channel.open(memory, g.get(), downstream, () -> events.setEventFlag(relid),
+                        () -> kernelSignals(channel));
             } catch (RuntimeException e) {
                 ignored.merge(Ignored.BAD_TARGET, 1, Integer::sum); // a VP without a SynIC
             }
-        }
-        if (ok) {
-            bindKernelSignals(c.get());
         }
         return send(ChannelMessage.openResult(relid, openId, ok ? 0 : STATUS_FAILED));
     }
 
     /**
      * While the channel is open its signals may skip userspace: the kernel wakes a thread that
-     * drains the ring. A binding the kernel refuses leaves them on the exit path, which always works.
+     * drains the ring. A binding the kernel refuses (null) leaves them on the exit path, which
+     * always works.
      */
-    private void bindKernelSignals(Channel c) {
+    private AutoCloseable kernelSignals(Channel c) {
         int id = c.connectionId();
         try {
-            c.guestSignalsFrom(kernelSignals.bind(id, () -> channelSignalled(id)));
+            return kernelSignals.bind(id, () -> channelSignalled(id));
         } catch (RuntimeException e) {
             LOG.debug("VMBus: channel {} signals stay on the exit path: {}", c.relid(), e.getMessage());
+            return null;
         }
     }
 

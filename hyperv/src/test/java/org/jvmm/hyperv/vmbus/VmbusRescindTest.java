@@ -21,7 +21,13 @@ import org.jvmm.vmm.memory.GuestMemory;
 class VmbusRescindTest {
     final GuestMemory mem = GuestSide.memory(2);
     final List<FakeRoute> routes = new ArrayList<>();
-    final RecordingDevice heartbeat = new RecordingDevice();
+    final RecordingDevice heartbeat = new RecordingDevice() {
+        @Override
+        public void opened(Channel channel) {
+            super.opened(channel);
+            bound.add("opened");
+        }
+    };
     final RecordingDevice other = new RecordingDevice() {
         @Override
         public String name() {
@@ -77,7 +83,10 @@ class VmbusRescindTest {
         connect();
         open(0x100);
         assertTrue(channel1().isOpen());
-        assertEquals(List.of("bind " + (VmbusServer.CHANNEL_CONNECTION_BASE + 1)), bound);
+        // The kernel's route first: the device's first message may draw the guest's answer on
+        // another vCPU before this one has finished opening (the lab saw one signal exit then).
+        assertEquals(List.of("bind " + (VmbusServer.CHANNEL_CONNECTION_BASE + 1), "opened"), bound);
+        bound.remove("opened");
 
         assertEquals(VmbusServer.Removal.RESCINDED, server.remove("recorder", () -> gone.add("recorder")));
         assertEquals(ChannelMessage.RESCIND_CHANNEL_OFFER, types().getLast());
@@ -218,7 +227,7 @@ class VmbusRescindTest {
         open(0x101);
         post(VmbusServerTest.initiateContact(VmbusServer.v(5, 3), 0, 2)); // a new session (kexec)
         int id = VmbusServer.CHANNEL_CONNECTION_BASE + 1;
-        assertEquals(List.of("bind " + id, "release " + id, "bind " + id, "release " + id), bound);
+        assertEquals(List.of("bind " + id, "opened", "release " + id, "bind " + id, "opened", "release " + id), bound);
     }
 
     @Test
