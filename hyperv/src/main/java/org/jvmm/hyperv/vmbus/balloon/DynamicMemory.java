@@ -249,16 +249,7 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
                 changed();
                 adjust(); // more to add, or a smaller target came meanwhile
             }
-            case RETRY -> {
-                Channel c = channel;
-                timer.schedule(() -> {
-                    synchronized (c) {
-                        if (ready) {
-                            adjust();
-                        }
-                    }
-                }, 1, TimeUnit.SECONDS);
-            }
+            case RETRY -> adjustInASecond();
             case REFUSED -> {
                 LOG.warn("hv-balloon: the guest added no memory; {} pages below the target", targetPages - pagesNow());
                 adjust(); // a smaller target may have come meanwhile
@@ -373,19 +364,24 @@ public final class DynamicMemory implements ChannelDevice, org.jvmm.vmm.balloon.
             long now = pagesNow();
             if (now > targetPages && gotThisRound > 0) {
                 // The guest gave what it could spare; ask for the rest once it has had time.
-                Channel c = channel;
-                timer.schedule(() -> {
-                    synchronized (c) {
-                        if (ready) {
-                            adjust();
-                        }
-                    }
-                }, 1, TimeUnit.SECONDS);
+                adjustInASecond();
             } else if (now > targetPages) {
                 LOG.debug("hv-balloon: the guest gave nothing more; {} pages above the target", now - targetPages);
             } else if (now < targetPages) {
                 adjust(); // the target rose while the guest was giving pages
             }
         }
+    }
+
+    /** Adjusts again a second from now, on the timer, if the driver is still ready then. */
+    private void adjustInASecond() {
+        Channel c = channel;
+        timer.schedule(() -> {
+            synchronized (c) {
+                if (ready) {
+                    adjust();
+                }
+            }
+        }, 1, TimeUnit.SECONDS);
     }
 }
