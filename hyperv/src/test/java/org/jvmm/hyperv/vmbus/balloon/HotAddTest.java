@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.jvmm.hyperv.vmbus.balloon.DynamicMemoryTest.le;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,14 +44,9 @@ class HotAddTest {
         ram.close();
     }
 
-    static ByteBuffer le(byte[] b) {
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
+    /** A guest message of DynamicMemoryTest's shape, every one under transaction id 77. */
     static byte[] msg(int type, int size) {
-        byte[] m = new byte[size];
-        le(m).putShort(0, (short) type).putShort(2, (short) size).putInt(4, 77);
-        return m;
+        return DynamicMemoryTest.msg(type, size, 77);
     }
 
     /** Negotiates 2.0 and reports {@code caps} (Linux: balloon | hot_add | 128 MiB alignment). */
