@@ -88,7 +88,8 @@ class QmpFuzzTest {
                 oversized |= f.oversized();
                 owed++;
             }
-            try (SocketChannel ch = greeted()) {
+            LineReader lines = greeted();
+            try (SocketChannel ch = lines.ch) {
                 // A reply that never comes must end as a finding, not as a test stuck in read().
                 var deadline = watchdog.schedule(() -> {
                     try {
@@ -97,7 +98,6 @@ class QmpFuzzTest {
                         // closing is all the watchdog can do
                     }
                 }, 5, TimeUnit.SECONDS);
-                LineReader lines = new LineReader(ch);
                 int at = 0;
                 while (at < bytes.length) {
                     int n = in.pick(3) == 0 ? 1 + in.pick(bytes.length - at) : bytes.length - at;
@@ -143,29 +143,19 @@ class QmpFuzzTest {
          * connection with an error line and hangs up (as README's QMP section says). That is the
          * limit working, not a finding: wait until only the watcher is left, connect again.
          */
-        private SocketChannel greeted() throws Exception {
+        private LineReader greeted() throws Exception {
             while (true) {
-                SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(qmp.socket));
-                String first = readLine(ch);
-                if (first.startsWith("{\"QMP\"")) {
-                    return ch;
+                LineReader lines = new LineReader(SocketChannel.open(UnixDomainSocketAddress.of(qmp.socket)));
+                String first = lines.next();
+                if (first != null && first.startsWith("{\"QMP\"")) {
+                    return lines;
                 }
-                ch.close();
-                if (!first.contains("too many QMP clients")) {
+                lines.ch.close();
+                if (first == null || !first.contains("too many QMP clients")) {
                     throw new AssertionError("neither a greeting nor the client limit: " + first);
                 }
                 qmp.awaitClients(1);
             }
-        }
-
-        /** One line, a byte at a time, so nothing after it is taken from the socket. */
-        private static String readLine(SocketChannel ch) throws java.io.IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            ByteBuffer one = ByteBuffer.allocate(1);
-            while (ch.read(one.clear()) > 0 && one.get(0) != '\n') {
-                line.write(one.get(0));
-            }
-            return line.toString(StandardCharsets.UTF_8);
         }
 
         /** An error's desc without what the input put into it (names, numbers, characters). */
