@@ -95,7 +95,8 @@ class QemuOracleLabTest {
      *     check takes two reads that straddle the 24-bit wrap more than 0xFFF ticks (1.1 ms)
      *     apart for a broken timer, which is what any virtual PM timer derived from the host
      *     clock (QEMU's and jvmm's alike) shows when the host deschedules the vCPU between the
-     *     two reads; the loaded lab did so once in some two hundred guest boots (December 2026).
+     *     two reads. Rare in the lab: one guest in the November 2026 runs, none of 122 loaded
+     *     guest boots in December.
      * </ul>
      * Either is said on stdout; a second occurrence stands and fails the comparison.
      */
